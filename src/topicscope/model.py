@@ -1,0 +1,321 @@
+"""TopicModel: a thin orchestrator that wires the pipeline stages and holds the fitted state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from . import describe as _describe
+from ._logging import stage, verbose_logging
+from ._validation import check_documents, check_embeddings, check_int, check_labels
+from .embedding import Embedder, resolve_embedder
+from .exceptions import InputError, NotFittedError
+from .state import TopicState
+from .verbs.assign import knn_assign
+from .verbs.guided import check_seed_topic_list
+from .verbs.zeroshot import check_zeroshot_params, zeroshot_transform
+
+
+class TopicModel(BaseEstimator):
+    """Turn documents into named topics: embed -> reduce -> cluster -> c-TF-IDF -> represent.
+
+    Parameters keep BERTopic's names so its users' code ports with an import change.
+
+    Parameters
+    ----------
+    top_n_words : words kept per topic.
+    n_gram_range : n-gram range of the default vectorizer.
+    min_topic_size : the smallest topic (HDBSCAN's ``min_cluster_size``).
+    nr_topics : None, an int (merge the most similar topics until that many remain) or "auto".
+    calculate_probabilities : return the full document-topic probability matrix.
+    seed_topic_list : lists of seed words (guided topic modelling).
+    zeroshot_topic_list, zeroshot_min_similarity : named topics matched by cosine similarity.
+    embedding_model : None (the packaged all-MiniLM-L6-v2), a sentence-transformers name or
+        path, or any object with ``encode(list[str])``.
+    umap_model : the reducer (default UMAP, 5 components); ``reduction.Identity()`` skips it.
+    hdbscan_model : the clusterer (default HDBSCAN), any scikit-learn clusterer, a classifier
+        (supervised) or ``clustering.LabelsGiven()`` (manual).
+    vectorizer_model : default ``CountVectorizer(stop_words="english")``.
+    ctfidf_model : a ``vectorize.ClassTfidfTransformer``.
+    representation_model : a representation model, a list (chain) or a dict (named aspects).
+    verbose : progress bars and stage timings.
+    random_state : makes fits repeatable.
+    """
+
+    def __init__(
+        self,
+        top_n_words: int = 10,
+        n_gram_range: tuple[int, int] = (1, 1),
+        min_topic_size: int = 10,
+        nr_topics: int | str | None = None,
+        calculate_probabilities: bool = False,
+        seed_topic_list: list[list[str]] | None = None,
+        zeroshot_topic_list: list[str] | None = None,
+        zeroshot_min_similarity: float = 0.7,
+        embedding_model: Any = None,
+        umap_model: Any = None,
+        hdbscan_model: Any = None,
+        vectorizer_model: Any = None,
+        ctfidf_model: Any = None,
+        representation_model: Any = None,
+        verbose: bool = False,
+        random_state: int | None = None,
+    ) -> None:
+        self.top_n_words = top_n_words
+        self.n_gram_range = n_gram_range
+        self.min_topic_size = min_topic_size
+        self.nr_topics = nr_topics
+        self.calculate_probabilities = calculate_probabilities
+        self.seed_topic_list = seed_topic_list
+        self.zeroshot_topic_list = zeroshot_topic_list
+        self.zeroshot_min_similarity = zeroshot_min_similarity
+        self.embedding_model = embedding_model
+        self.umap_model = umap_model
+        self.hdbscan_model = hdbscan_model
+        self.vectorizer_model = vectorizer_model
+        self.ctfidf_model = ctfidf_model
+        self.representation_model = representation_model
+        self.verbose = verbose
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ fitting
+    def _check_params(self, n_docs: int) -> None:
+        check_int(self.top_n_words, "top_n_words", minimum=1)
+        check_int(self.min_topic_size, "min_topic_size", minimum=2)
+        ngr = self.n_gram_range
+        if (
+            not isinstance(ngr, (tuple, list))
+            or len(ngr) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in ngr)
+            or not 1 <= ngr[0] <= ngr[1]
+        ):
+            raise InputError(f"n_gram_range must be a pair (min_n, max_n) with 1 <= min_n <= max_n; got {ngr!r}")
+        if self.nr_topics is not None and self.nr_topics != "auto":
+            check_int(self.nr_topics, "nr_topics (or None or 'auto')", minimum=1)
+        if self.random_state is not None:
+            check_int(self.random_state, "random_state", minimum=0)
+        check_seed_topic_list(self.seed_topic_list)
+        check_zeroshot_params(self.zeroshot_topic_list, self.zeroshot_min_similarity)
+        if n_docs < self.min_topic_size:
+            raise InputError(
+                f"documents must number at least min_topic_size={self.min_topic_size} to form a topic; "
+                f"got {n_docs} (lower min_topic_size or pass more documents)"
+            )
+
+    def _embedder(self) -> Embedder:
+        if getattr(self, "_embedder_cache", None) is None or self._embedder_spec is not self.embedding_model:
+            self._embedder_cache = resolve_embedder(self.embedding_model)
+            self._embedder_spec = self.embedding_model
+        return self._embedder_cache
+
+    def _embed_fn(self) -> Any:
+        embedder = self._embedder()
+        return lambda texts: embedder.embed(list(texts), verbose=False)
+
+    def _embed_documents(self, docs: list[str], embeddings: Any, *, dim: int | None = None) -> np.ndarray:
+        if embeddings is not None:
+            emb = check_embeddings(embeddings, len(docs), dim=dim)
+            return _describe.normalise_rows(emb)
+        with stage("embedding", verbose=bool(self.verbose)):
+            emb = self._embedder().embed(docs, verbose=bool(self.verbose))
+        return check_embeddings(emb, len(docs), name="embedding_model output", dim=dim)
+
+    def fit(self, documents: Sequence[str], embeddings: Any = None, y: Any = None) -> TopicModel:
+        """Fit the model on ``documents`` (with precomputed ``embeddings``; ``y`` for (semi-)supervised use)."""
+        from .pipeline import fit_topics
+
+        with verbose_logging(bool(self.verbose)):
+            docs = check_documents(documents)
+            self._check_params(len(docs))
+            labels = check_labels(y, len(docs)) if y is not None else None
+            emb = self._embed_documents(docs, embeddings)
+            # The model is loaded only if a stage really needs it (zero-shot names, KeyBERT words).
+            self.state_, self.stages_ = fit_topics(self, docs, emb, labels, self._embed_fn())
+        return self
+
+    def fit_transform(
+        self, documents: Sequence[str], embeddings: Any = None, y: Any = None
+    ) -> tuple[list[int], np.ndarray]:
+        """Fit, then return (topics, probabilities) of the training documents."""
+        self.fit(documents, embeddings=embeddings, y=y)
+        self.probabilities_ = self._probabilities(self.state_.index_embeddings.astype(np.float32))[1]
+        return self.topics_, self.probabilities_
+
+    # ---------------------------------------------------------------- inference
+    def _state(self) -> TopicState:
+        state = getattr(self, "state_", None)
+        if state is None:
+            raise NotFittedError(
+                "This TopicModel is not fitted yet: call fit(documents) or TopicModel.load(path) first"
+            )
+        return state
+
+    def _probabilities(self, emb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        state = self._state()
+        emb = emb.astype(np.float16).astype(np.float32)  # the precision of the index
+        topics, probs = knn_assign(emb, state.index_embeddings, state.index_topics, state.topic_ids)
+        if state.zeroshot_names and "zeroshot" in state.info:
+            zs = state.info["zeroshot"]
+            forced = zeroshot_transform(emb, state.zeroshot_embeddings, zs["topic_ids"], zs["min_similarity"])
+            topics = np.where(forced >= -1, forced, topics)
+        cols = state.topic_ids != -1
+        probs = probs[:, cols]
+        if not self.calculate_probabilities:
+            col = {int(t): j for j, t in enumerate(state.topic_ids[cols])}
+            probs = np.array([probs[i, col[t]] if t in col else 0.0 for i, t in enumerate(topics)])
+        return topics, probs
+
+    def transform(self, documents: Sequence[str], embeddings: Any = None) -> tuple[list[int], np.ndarray]:
+        """Topics and probabilities of new documents (on training documents: the topics of fit)."""
+        state = self._state()
+        with verbose_logging(bool(self.verbose)):
+            docs = check_documents(documents)
+            emb = self._embed_documents(docs, embeddings, dim=state.embedding_dim)
+            topics, probs = self._probabilities(emb)
+        return [int(t) for t in topics], probs
+
+    # --------------------------------------------------------------- inspection
+    @property
+    def topics_(self) -> list[int]:
+        return [int(t) for t in self._state().doc_topics]
+
+    @property
+    def topic_sizes_(self) -> dict[int, int]:
+        return self._state().size_map()
+
+    @property
+    def topic_labels_(self) -> dict[int, str]:
+        state = self._state()
+        return {int(t): state.names[int(t)] for t in state.topic_ids}
+
+    @property
+    def topic_embeddings_(self) -> np.ndarray:
+        return self._state().topic_embeddings
+
+    @property
+    def custom_labels_(self) -> dict[int, str] | None:
+        return self._state().custom_labels
+
+    @property
+    def topic_aspects_(self) -> dict[str, dict[int, list[tuple[str, float]]]]:
+        return self._state().aspects
+
+    @property
+    def zeroshot_report_(self) -> dict[str, Any] | None:
+        zs = self._state().info.get("zeroshot")
+        return None if zs is None else zs["report"]
+
+    def get_topic(self, topic: int, full: bool = False) -> list[tuple[str, float]] | dict[str, Any] | bool:
+        """The words of ``topic`` (False if it does not exist); ``full`` adds the aspects."""
+        state = self._state()
+        topic = int(topic)
+        if topic not in state.words:
+            return False
+        if full:
+            return {"Main": state.words[topic], **{k: v.get(topic, []) for k, v in state.aspects.items()}}
+        return state.words[topic]
+
+    def get_topics(self, full: bool = False) -> dict[int, Any]:
+        return {int(t): self.get_topic(int(t), full=full) for t in self._state().topic_ids}
+
+    def get_topic_info(self, topic: int | None = None) -> Any:
+        """A DataFrame: Topic, Count, Name, (CustomName), Representation, one column per aspect,
+        Representative_Docs."""
+        from .report_tables import topic_info
+
+        return topic_info(self._state(), topic)
+
+    def get_document_info(self, documents: Sequence[str]) -> Any:
+        """A DataFrame with one row per training document: its topic, name, words and probability."""
+        from .report_tables import document_info
+
+        state = self._state()
+        docs = check_documents(documents)
+        if len(docs) != len(state.doc_topics):
+            raise InputError(
+                f"documents must be the {len(state.doc_topics)} training documents, in order; got {len(docs)}"
+            )
+        probs = getattr(self, "probabilities_", None)
+        if probs is None:
+            probs = self._probabilities(state.index_embeddings.astype(np.float32))[1]
+        return document_info(state, docs, probs)
+
+    def get_representative_docs(self, topic: int | None = None) -> dict[int, list[str]] | list[str]:
+        docs = self._state().representative_docs
+        return docs if topic is None else list(docs.get(int(topic), []))
+
+    def generate_topic_labels(
+        self, nr_words: int = 3, topic_prefix: bool = True, word_length: int | None = None, separator: str = "_",
+        aspect: str | None = None,
+    ) -> list[str]:
+        """Labels made of each topic's first words, in topic order."""
+        state = self._state()
+        source = state.words if aspect is None else state.aspects.get(aspect)
+        if source is None:
+            raise InputError(f"aspect must be one of {sorted(state.aspects)}; got {aspect!r}")
+        labels = []
+        for t in state.topic_ids:
+            words = [w[:word_length] if word_length else w for w, _ in source.get(int(t), [])[:nr_words]]
+            labels.append((f"{int(t)}{separator}" if topic_prefix else "") + separator.join(words))
+        return labels
+
+    def set_topic_labels(self, topic_labels: Mapping[int, str] | Sequence[str]) -> None:
+        """Custom labels (a dict topic -> label, or a list in topic order); shown as CustomName."""
+        state = self._state()
+        ids = [int(t) for t in state.topic_ids]
+        if isinstance(topic_labels, Mapping):
+            unknown = [t for t in topic_labels if int(t) not in ids]
+            if unknown:
+                raise InputError(f"topic_labels names unknown topics {unknown}; topics are {ids}")
+            custom = {t: state.names[t] for t in ids}
+            custom.update({int(t): str(v) for t, v in topic_labels.items()})
+        elif isinstance(topic_labels, Sequence) and not isinstance(topic_labels, str):
+            if len(topic_labels) != len(ids):
+                raise InputError(f"topic_labels must have one label per topic ({len(ids)}); got {len(topic_labels)}")
+            custom = {t: str(v) for t, v in zip(ids, topic_labels)}
+        else:
+            raise InputError(f"topic_labels must be a dict or a list of labels; got {type(topic_labels).__name__}")
+        state.custom_labels = custom
+
+    # -------------------------------------------------------------- persistence
+    def save(self, path: str | Path, *, save_documents: bool = False) -> None:
+        """Save to a folder in a safe format (JSON + safetensors, never pickle).
+
+        The training documents' text (representative documents) is stored only with ``save_documents=True``.
+        """
+        from .persistence import save_model
+
+        save_model(self, Path(path), save_documents=save_documents)
+
+    @classmethod
+    def load(cls, path: str | Path, *, embedding_model: Any = None) -> TopicModel:
+        """Load a saved model; pass ``embedding_model`` when it was fitted with a custom object."""
+        from .persistence import load_model
+
+        return load_model(cls, Path(path), embedding_model=embedding_model)
+
+    # -------------------------------------------------------------------- verbs
+    def reduce_topics(self, nr_topics: int | str) -> TopicModel:
+        """Merge the most similar topics until ``nr_topics`` remain (in place; returns self)."""
+        from .verbs.reduce import reduce_fitted
+
+        reduce_fitted(self, nr_topics)
+        return self
+
+    @classmethod
+    def merge_models(cls, models: Sequence[TopicModel], min_similarity: float = 0.7) -> TopicModel:
+        """Combine fitted models: similar topics map together, the others are appended."""
+        from .verbs.merge import merge_models
+
+        return merge_models(cls, models, min_similarity=min_similarity)
+
+    def partial_fit(self, documents: Sequence[str], embeddings: Any = None) -> TopicModel:
+        """Update the model with a batch of documents (online learning)."""
+        from .verbs.online import partial_fit
+
+        partial_fit(self, documents, embeddings)
+        return self

@@ -1,0 +1,70 @@
+"""Dimensionality reduction stage.
+
+Any object with ``fit_transform`` (or ``fit`` + ``transform``) works, e.g. umap.UMAP,
+sklearn's PCA or TruncatedSVD. ``Identity`` skips the stage (manual mode, tiny corpora).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..exceptions import InputError, missing_extra
+
+__all__ = ["Identity", "default_reducer", "fit_reduce"]
+
+
+class Identity:
+    """A reducer that returns its input unchanged."""
+
+    def fit(self, X: np.ndarray, y: Any = None) -> Identity:
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(X)
+
+    def fit_transform(self, X: np.ndarray, y: Any = None) -> np.ndarray:
+        return np.asarray(X)
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {}
+
+    def __repr__(self) -> str:
+        return "Identity()"
+
+
+def default_reducer(n_docs: int, random_state: int | None) -> Any:
+    """UMAP with BERTopic's settings (5 components, cosine, 15 neighbours, min_dist 0)."""
+    try:
+        from umap.umap_ import UMAP
+    except ImportError as exc:  # pragma: no cover - core dependency
+        raise missing_extra("umap-learn", "core", exc) from exc
+    return UMAP(
+        n_neighbors=max(2, min(15, n_docs - 1)),
+        n_components=5,
+        min_dist=0.0,
+        metric="cosine",
+        random_state=random_state,
+        low_memory=True,
+        n_jobs=1,
+    )
+
+
+def fit_reduce(reducer: Any, embeddings: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
+    """Fit ``reducer`` and return the reduced embeddings (y, when given, steers it)."""
+    kwargs = {} if y is None else {"y": y}
+    if hasattr(reducer, "fit_transform"):
+        out = reducer.fit_transform(embeddings, **kwargs)
+    elif hasattr(reducer, "fit") and hasattr(reducer, "transform"):
+        reducer.fit(embeddings, **kwargs)
+        out = reducer.transform(embeddings)
+    else:
+        raise InputError(
+            "umap_model must have fit_transform() or fit() and transform(); "
+            f"got {type(reducer).__name__}"
+        )
+    out = np.asarray(out, dtype=np.float32)
+    if out.ndim != 2 or out.shape[0] != embeddings.shape[0]:
+        raise InputError(f"umap_model returned shape {out.shape}; expected ({embeddings.shape[0]}, k)")
+    return out

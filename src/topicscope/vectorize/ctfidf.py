@@ -1,0 +1,140 @@
+"""Class-based TF-IDF as pure functions of sparse matrices, plus a thin estimator.
+
+The documents of a topic are treated as one class document: ``class_term_counts`` sums the
+document-term counts per topic; ``ctfidf_weights`` turns class-term counts into weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._validation import check_float
+
+
+def class_term_counts(doc_term: sp.spmatrix, labels: np.ndarray, topic_ids: Sequence[int]) -> sp.csr_matrix:
+    """Sum the rows of ``doc_term`` per topic: a (len(topic_ids), vocab) count matrix.
+
+    Row ``i`` belongs to ``topic_ids[i]``; documents whose label is not in ``topic_ids`` are ignored.
+    """
+    labels = np.asarray(labels)
+    index = {t: i for i, t in enumerate(topic_ids)}
+    rows = np.array([index.get(int(t), -1) for t in labels], dtype=np.int64)
+    keep = rows >= 0
+    indicator = sp.csr_matrix(
+        (np.ones(int(keep.sum())), (rows[keep], np.flatnonzero(keep))),
+        shape=(len(topic_ids), labels.shape[0]),
+    )
+    return sp.csr_matrix(indicator @ sp.csr_matrix(doc_term, dtype=np.float64))
+
+
+def ctfidf_weights(
+    class_term: sp.spmatrix,
+    *,
+    bm25_weighting: bool = False,
+    reduce_frequent_words: bool = False,
+    word_multipliers: np.ndarray | None = None,
+) -> sp.csr_matrix:
+    """Class-based TF-IDF of a (topics, vocab) count matrix.
+
+    tf is each class's term frequency normalised by the class's length (square-rooted with
+    ``reduce_frequent_words``). idf weighs a term by how rare it is across classes relative to the
+    average class length ``A``: ``log(1 + A / f_t)``, or with ``bm25_weighting`` the BM25 form
+    ``log(1 + (A - f_t + 0.5) / (f_t + 0.5))``. ``word_multipliers`` (one per term) scales the idf,
+    e.g. to boost seed words.
+    """
+    counts = sp.csr_matrix(class_term, dtype=np.float64)
+    row_sums = np.asarray(counts.sum(axis=1)).ravel()
+    col_sums = np.asarray(counts.sum(axis=0)).ravel()
+    n_rows = max(counts.shape[0], 1)
+    avg_len = row_sums.sum() / n_rows
+    safe_cols = np.where(col_sums > 0, col_sums, 1.0)
+    if bm25_weighting:
+        idf = np.log1p(np.maximum((avg_len - safe_cols + 0.5) / (safe_cols + 0.5), 0.0))
+    else:
+        idf = np.log1p(avg_len / safe_cols)
+    idf[col_sums == 0] = 0.0
+    if word_multipliers is not None:
+        idf = idf * np.asarray(word_multipliers, dtype=np.float64)
+    inv_rows = sp.diags(np.divide(1.0, row_sums, out=np.zeros_like(row_sums), where=row_sums > 0))
+    tf = sp.csr_matrix(inv_rows @ counts)
+    if reduce_frequent_words:
+        tf.data = np.sqrt(tf.data)
+    return sp.csr_matrix(tf @ sp.diags(idf))
+
+
+def top_words(weights: sp.spmatrix, vocabulary: Sequence[str], n: int) -> list[list[tuple[str, float]]]:
+    """The ``n`` highest-weighted terms of each row, ties broken by vocabulary order."""
+    weights = sp.csr_matrix(weights)
+    out: list[list[tuple[str, float]]] = []
+    for i in range(weights.shape[0]):
+        start, end = weights.indptr[i], weights.indptr[i + 1]
+        cols, vals = weights.indices[start:end], weights.data[start:end]
+        keep = vals > 0
+        cols, vals = cols[keep], vals[keep]
+        order = np.lexsort((cols, -vals))[:n]
+        out.append([(str(vocabulary[c]), float(vals[j])) for j, c in zip(order, cols[order])])
+    return out
+
+
+class ClassTfidfTransformer:
+    """Class-based TF-IDF settings (the ``ctfidf_model`` of a TopicModel).
+
+    Parameters
+    ----------
+    bm25_weighting : use the BM25-style idf, more robust to stop words on small corpora.
+    reduce_frequent_words : take the square root of term frequencies.
+    seed_words : words whose idf is multiplied by ``seed_multiplier`` (guided topic words).
+    seed_multiplier : the boost for ``seed_words``.
+    """
+
+    def __init__(
+        self,
+        bm25_weighting: bool = False,
+        reduce_frequent_words: bool = False,
+        seed_words: Sequence[str] | None = None,
+        seed_multiplier: float = 2.0,
+    ) -> None:
+        self.bm25_weighting = bm25_weighting
+        self.reduce_frequent_words = reduce_frequent_words
+        self.seed_words = seed_words
+        self.seed_multiplier = seed_multiplier
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {
+            "bm25_weighting": self.bm25_weighting,
+            "reduce_frequent_words": self.reduce_frequent_words,
+            "seed_words": self.seed_words,
+            "seed_multiplier": self.seed_multiplier,
+        }
+
+    def set_params(self, **params: Any) -> ClassTfidfTransformer:
+        for key, value in params.items():
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"ClassTfidfTransformer({args})"
+
+    def multipliers(self, vocabulary: Sequence[str], extra_seed_words: Sequence[str] = ()) -> np.ndarray | None:
+        words = set(self.seed_words or ()) | set(extra_seed_words)
+        if not words:
+            return None
+        boost = check_float(self.seed_multiplier, "seed_multiplier", low=0.0, high=1e6)
+        mult = np.ones(len(vocabulary))
+        for i, term in enumerate(vocabulary):
+            if term in words:
+                mult[i] = boost
+        return mult
+
+    def weights(self, class_term: sp.spmatrix, vocabulary: Sequence[str], extra_seed_words: Sequence[str] = ()) -> sp.csr_matrix:
+        return ctfidf_weights(
+            class_term,
+            bm25_weighting=self.bm25_weighting,
+            reduce_frequent_words=self.reduce_frequent_words,
+            word_multipliers=self.multipliers(vocabulary, extra_seed_words),
+        )
