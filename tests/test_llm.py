@@ -257,6 +257,7 @@ def test_placeholders_filled_in_one_pass():
 def test_echoed_instructions_are_not_labels():
     assert repeats_instructions("You name topics. You answer with", DEFAULT_SYSTEM_PROMPT)
     assert repeats_instructions("Below are documents from one topic", DEFAULT_PROMPT)
+    assert repeats_instructions("You name this topic. You answer with a label", DEFAULT_SYSTEM_PROMPT, DEFAULT_PROMPT)
     assert not repeats_instructions("Topic", DEFAULT_PROMPT)  # short labels may share words
     assert not repeats_instructions("UK economy and interest rates", DEFAULT_PROMPT, DEFAULT_SYSTEM_PROMPT)
 

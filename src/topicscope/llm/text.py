@@ -232,10 +232,13 @@ def clean_label(text: Any, max_length: int = 80) -> str:
 
 
 def repeats_instructions(label: str, *instructions: str | None) -> bool:
-    """Whether ``label`` merely echoes the instructions (a small model repeating its prompt)."""
-    text = " ".join(" ".join(_PLACEHOLDER_RE.sub(" ", s or "").split()) for s in instructions).casefold()
-    words = label.casefold().split()
-    return len(words) >= 3 and " ".join(words) in text
+    """Whether ``label`` merely echoes the instructions (a small model repeating its prompt).
+
+    True for a label of four or more words nearly all of which are words of the instructions.
+    """
+    vocab = set(re.findall(r"\w+", " ".join(_PLACEHOLDER_RE.sub(" ", s or "") for s in instructions).casefold()))
+    words = re.findall(r"\w+", label.casefold())
+    return len(words) >= 4 and sum(w in vocab for w in words) >= 0.9 * len(words)
 
 
 def keyword_label(words: Sequence[tuple[str, float]], topic: int, n: int = 4) -> str:

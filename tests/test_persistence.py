@@ -1,0 +1,100 @@
+"""Save/load in a safe format: same transform, same topic table, no pickle, no training text."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+
+from topicscope import TopicModel
+from topicscope.exceptions import InputError, PersistenceError
+
+
+@pytest.fixture(scope="module")
+def small_model(octis_bbc):
+    docs, _, emb = octis_bbc
+    model = TopicModel(umap_model=PCA(10, random_state=0), hdbscan_model=KMeans(6, n_init=3, random_state=0))
+    model.fit(docs[:600], embeddings=emb[:600])
+    return model
+
+
+def test_round_trip_transform_and_table(fitted_bbc, octis_bbc, tmp_path):
+    model, topics, _ = fitted_bbc
+    docs, _, emb = octis_bbc
+    model.save(tmp_path / "m", save_documents=True)
+    loaded = TopicModel.load(tmp_path / "m")
+    assert loaded.topics_ == topics
+    before = model.transform(docs[:300], embeddings=emb[:300])
+    after = loaded.transform(docs[:300], embeddings=emb[:300])
+    assert before[0] == after[0]
+    np.testing.assert_array_equal(before[1], after[1])
+    assert loaded.get_topic_info().equals(model.get_topic_info())
+    assert loaded.get_params()["min_topic_size"] == 5
+
+
+def test_default_save_has_no_training_text(small_model, octis_bbc, tmp_path):
+    small_model.save(tmp_path / "m")
+    files = sorted(p.name for p in (tmp_path / "m").iterdir())
+    assert files == ["arrays.safetensors", "topicscope.json"]
+    raw = b"".join(p.read_bytes() for p in (tmp_path / "m").iterdir())
+    for doc in octis_bbc[0][:600]:
+        if len(doc) > 40:
+            assert doc.encode() not in raw
+    assert b"pickle" not in raw
+    loaded = TopicModel.load(tmp_path / "m")
+    info, orig = loaded.get_topic_info(), small_model.get_topic_info()
+    assert info.drop(columns="Representative_Docs").equals(orig.drop(columns="Representative_Docs"))
+    meta = json.loads((tmp_path / "m" / "topicscope.json").read_text())
+    assert meta["format_version"] == 1
+    assert meta["embedding_model"] == {"kind": "default", "name": "sentence-transformers/all-MiniLM-L6-v2"}
+
+
+def test_custom_embedding_object_must_be_supplied(octis_bbc, tmp_path):
+    docs, _, emb = octis_bbc
+
+    class Encoder:
+        def encode(self, texts, **_):
+            return np.ones((len(texts), emb.shape[1]), dtype="float32")
+
+    model = TopicModel(embedding_model=Encoder(), umap_model=PCA(5, random_state=0), hdbscan_model=KMeans(3, n_init=2, random_state=0))
+    model.fit(docs[:200], embeddings=emb[:200])
+    model.save(tmp_path / "m")
+    with pytest.raises(InputError, match="custom embedding object .*Encoder.* embedding_model="):
+        TopicModel.load(tmp_path / "m")
+    loaded = TopicModel.load(tmp_path / "m", embedding_model=Encoder())
+    assert loaded.transform(docs[:5], embeddings=emb[:5])[0] == model.topics_[:5]
+
+
+def test_bad_files_are_reported(tmp_path, small_model):
+    with pytest.raises(PersistenceError, match="no saved topicscope model"):
+        TopicModel.load(tmp_path / "missing")
+    small_model.save(tmp_path / "m")
+    meta = tmp_path / "m" / "topicscope.json"
+    data = json.loads(meta.read_text())
+    data["format_version"] = 99
+    meta.write_text(json.dumps(data))
+    with pytest.raises(PersistenceError, match="format_version 99"):
+        TopicModel.load(tmp_path / "m")
+    meta.write_text("{not json")
+    with pytest.raises(PersistenceError, match="not valid JSON"):
+        TopicModel.load(tmp_path / "m")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(InputError, match="must be a folder"):
+        small_model.save(tmp_path / "file")
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(labels=st.dictionaries(st.integers(0, 5), st.text(min_size=1, max_size=20), min_size=1))
+def test_custom_labels_round_trip(small_model, tmp_path_factory, labels):
+    path = tmp_path_factory.mktemp("m")
+    small_model.set_topic_labels(labels)
+    small_model.save(path)
+    loaded = TopicModel.load(path)
+    assert loaded.custom_labels_ == small_model.custom_labels_
+    assert all(loaded.custom_labels_[t] == v for t, v in labels.items())
+    small_model.state_.custom_labels = None
