@@ -35,15 +35,35 @@ def corpus_files(tmp_path_factory, octis_bbc):
 
 def test_fit_info_transform(corpus_files, tmp_path):
     out = tmp_path / "model"
-    res = run("fit", str(corpus_files / "docs.jsonl"), "--text-column", "body", "--embeddings",
-              str(corpus_files / "emb.npy"), "--out", str(out), "--min-topic-size", "5", "--quiet")
+    res = run(
+        "fit",
+        str(corpus_files / "docs.jsonl"),
+        "--text-column",
+        "body",
+        "--embeddings",
+        str(corpus_files / "emb.npy"),
+        "--out",
+        str(out),
+        "--min-topic-size",
+        "5",
+        "--quiet",
+    )
     assert res.returncode == 0, res.stderr
     assert "Topic" in res.stdout and "700 documents" in res.stdout
     assert (out / "topicscope.json").exists()
     info = run("info", str(out))
     assert info.returncode == 0 and "Count" in info.stdout
-    res = run("transform", str(out), str(corpus_files / "docs.csv"), "--text-column", "body",
-              "--embeddings", str(corpus_files / "emb.npy"), "--output", str(tmp_path / "t.csv"))
+    res = run(
+        "transform",
+        str(out),
+        str(corpus_files / "docs.csv"),
+        "--text-column",
+        "body",
+        "--embeddings",
+        str(corpus_files / "emb.npy"),
+        "--output",
+        str(tmp_path / "t.csv"),
+    )
     assert res.returncode == 0, res.stderr
     table = pd.read_csv(tmp_path / "t.csv")
     assert list(table.columns) == ["document", "topic", "name", "probability"] and len(table) == 700
@@ -52,8 +72,19 @@ def test_fit_info_transform(corpus_files, tmp_path):
 
 
 def test_txt_input(corpus_files, tmp_path):
-    res = run("fit", str(corpus_files / "docs.txt"), "--embeddings", str(corpus_files / "emb.npy"),
-              "--out", str(tmp_path / "m"), "--min-topic-size", "5", "--quiet", "--nr-topics", "4")
+    res = run(
+        "fit",
+        str(corpus_files / "docs.txt"),
+        "--embeddings",
+        str(corpus_files / "emb.npy"),
+        "--out",
+        str(tmp_path / "m"),
+        "--min-topic-size",
+        "5",
+        "--quiet",
+        "--nr-topics",
+        "4",
+    )
     assert res.returncode == 0, res.stderr
     assert "4 topics" in res.stdout
 
@@ -67,8 +98,10 @@ def test_txt_input(corpus_files, tmp_path):
         (("fit", "{d}/docs.xml", "--out", "m"), "unsupported input type"),
         (("info", "no_such_model"), "model folder not found"),
         (("fit", "{d}/docs.txt", "--out", "m", "--nr-topics", "lots"), "--nr-topics must be an integer"),
-        (("fit", "{d}/docs.txt", "--out", "m", "--embeddings", "{d}/emb.npy", "--min-topic-size", "0"),
-         "min_topic_size must be an integer >= 2; got 0"),
+        (
+            ("fit", "{d}/docs.txt", "--out", "m", "--embeddings", "{d}/emb.npy", "--min-topic-size", "0"),
+            "min_topic_size must be an integer >= 2; got 0",
+        ),
     ],
 )
 def test_errors_are_one_line_with_exit_code_2(corpus_files, tmp_path, args, message):

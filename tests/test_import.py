@@ -20,7 +20,8 @@ def test_import_loads_no_heavy_dependency():
 def test_import_does_not_touch_global_state():
     # Our dependencies (numpy, scipy, scikit-learn) may set their own filters: import them first.
     code = (
-        "import warnings, logging, locale, numpy, scipy.sparse, sklearn.base, sklearn.exceptions; before = (list(warnings.filters), locale.setlocale(locale.LC_ALL)); "
+        "import warnings, logging, locale, numpy, scipy.sparse, sklearn.base, sklearn.exceptions; "
+        "before = (list(warnings.filters), locale.setlocale(locale.LC_ALL)); "
         "import topicscope; from topicscope import TopicModel; "
         "assert (list(warnings.filters), locale.setlocale(locale.LC_ALL)) == before; "
         "assert logging.getLogger('topicscope').handlers == []"

@@ -27,7 +27,7 @@ def _nmi_kept(labels, topics):
 
 
 def test_five_bbc_classes_come_back(fitted_bbc, octis_bbc):
-    model, topics, _ = fitted_bbc
+    _model, topics, _ = fitted_bbc
     _, labels, _ = octis_bbc
     assert _nmi_kept(labels, topics) >= NMI_FLOOR_FULL
     # After merging down to five topics, each gold class is the majority of one topic.
@@ -131,7 +131,7 @@ def test_any_reducer_and_clusterer(octis_bbc):
 def test_calculate_probabilities_gives_matrix(octis_bbc):
     docs, _, emb = octis_bbc
     model = TopicModel(calculate_probabilities=True, umap_model=PCA(5, random_state=0), min_topic_size=5)
-    topics, probs = model.fit_transform(docs[:500], embeddings=emb[:500])
+    _topics, probs = model.fit_transform(docs[:500], embeddings=emb[:500])
     n_topics = len([t for t in model.topic_sizes_ if t != -1])
     assert probs.shape == (500, n_topics)
     assert np.all(probs >= 0) and np.all(probs.sum(axis=1) <= 1 + 1e-9)
@@ -177,7 +177,7 @@ def test_document_info(fitted_bbc, octis_bbc):
 
 def test_empty_and_duplicate_documents_are_legal(octis_bbc):
     docs, _, emb = octis_bbc
-    docs = list(docs[:300]) + ["", "", docs[0], docs[0]]
+    docs = [*list(docs[:300]), "", "", docs[0], docs[0]]
     emb = np.vstack([emb[:300], emb[:1], emb[:1], emb[:1], emb[:1]])
     model = TopicModel(umap_model=PCA(5, random_state=0), min_topic_size=5)
     topics, _ = model.fit_transform(docs, embeddings=emb)

@@ -61,7 +61,9 @@ def test_custom_embedding_object_must_be_supplied(octis_bbc, tmp_path):
         def encode(self, texts, **_):
             return np.ones((len(texts), emb.shape[1]), dtype="float32")
 
-    model = TopicModel(embedding_model=Encoder(), umap_model=PCA(5, random_state=0), hdbscan_model=KMeans(3, n_init=2, random_state=0))
+    model = TopicModel(
+        embedding_model=Encoder(), umap_model=PCA(5, random_state=0), hdbscan_model=KMeans(3, n_init=2, random_state=0)
+    )
     model.fit(docs[:200], embeddings=emb[:200])
     model.save(tmp_path / "m")
     with pytest.raises(InputError, match="custom embedding object .*Encoder.* embedding_model="):

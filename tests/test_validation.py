@@ -70,7 +70,10 @@ def test_embeddings_with_wrong_rows_or_nan():
         ({"zeroshot_topic_list": []}, "zeroshot_topic_list must name at least one topic"),
         ({"zeroshot_topic_list": ["a", "A "]}, "duplicates"),
         ({"zeroshot_topic_list": ["a", ""]}, "item 1"),
-        ({"zeroshot_topic_list": ["a"], "zeroshot_min_similarity": 1.5}, r"zeroshot_min_similarity must be a number in \[-1.0, 1.0\]; got 1.5"),
+        (
+            {"zeroshot_topic_list": ["a"], "zeroshot_min_similarity": 1.5},
+            r"zeroshot_min_similarity must be a number in \[-1.0, 1.0\]; got 1.5",
+        ),
         ({"seed_topic_list": [["a"], []]}, r"seed_topic_list\[1\] must be a non-empty list"),
         ({"embedding_model": ""}, "embedding_model must be"),
         ({"embedding_model": 3}, "embedding_model must be None, a sentence-transformers model name"),
@@ -100,7 +103,15 @@ def test_transform_checks_dimension():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.one_of(st.none(), st.integers(), st.floats(), st.text(), st.lists(st.one_of(st.integers(), st.none(), st.floats()), min_size=1)))
+@given(
+    st.one_of(
+        st.none(),
+        st.integers(),
+        st.floats(),
+        st.text(),
+        st.lists(st.one_of(st.integers(), st.none(), st.floats()), min_size=1),
+    )
+)
 def test_documents_validation_never_leaks_a_raw_error(value):
     with pytest.raises(InputError):
         check_documents(value)

@@ -70,9 +70,7 @@ def check_embeddings(embeddings: Any, n_rows: int, *, name: str = "embeddings", 
     if arr.ndim != 2:
         raise InputError(f"{name} must be a 2-D array (one row per document); got shape {arr.shape}")
     if arr.shape[0] != n_rows:
-        raise InputError(
-            f"{name} must have one row per document: expected {n_rows} rows, got {arr.shape[0]}"
-        )
+        raise InputError(f"{name} must have one row per document: expected {n_rows} rows, got {arr.shape[0]}")
     if dim is not None and arr.shape[1] != dim:
         raise InputError(
             f"{name} must have {dim} columns (the dimension the model was fitted with); got {arr.shape[1]}"
@@ -95,9 +93,7 @@ def check_int(value: Any, name: str, *, minimum: int | None = None, allow_none: 
     return int(value)
 
 
-def check_float(
-    value: Any, name: str, *, low: float | None = None, high: float | None = None
-) -> float:
+def check_float(value: Any, name: str, *, low: float | None = None, high: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
         raise InputError(f"{name} must be a number in [{low}, {high}]; got {_describe(value)}")
     if (low is not None and value < low) or (high is not None and value > high):

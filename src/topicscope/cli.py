@@ -121,7 +121,9 @@ def cmd_transform(args: argparse.Namespace) -> None:
     topics, probs = model.transform(docs, embeddings=_load_embeddings(args.embeddings))
     names = model.topic_labels_
     prob = probs if probs.ndim == 1 else probs.max(axis=1, initial=0.0)
-    out = pd.DataFrame({"document": range(len(docs)), "topic": topics, "name": [names[t] for t in topics], "probability": prob})
+    out = pd.DataFrame(
+        {"document": range(len(docs)), "topic": topics, "name": [names[t] for t in topics], "probability": prob}
+    )
     out.to_csv(args.output, index=False)
     print(f"wrote topics of {len(docs)} documents to {args.output}")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import sys
 import sysconfig
 from pathlib import Path
 
@@ -26,7 +25,7 @@ def docstrings_corpus(max_per_package: int = 150, min_chars: int = 200) -> list[
     ``max_per_package`` docstrings of at least ``min_chars`` characters, in a stable order.
     """
     rows: list[dict[str, str]] = []
-    roots = _package_roots() + [Path(sys.base_prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}"]
+    roots = [*_package_roots(), Path(sysconfig.get_paths()["stdlib"])]
     seen_pkgs: set[str] = set()
     for root in roots:
         if not root.is_dir():

@@ -207,7 +207,9 @@ def merge_topic_groups(state: TopicState, groups: list[list[int]]) -> dict[int, 
     rows_of = {k: [state.row(t) for t in old_ids if group_of[t] == k] for k in keys}
     sizes = {k: int(state.sizes[rows_of[k]].sum()) for k in keys}
     no_zs = len(old_ids) + 1
-    zs_first = {k: min([old_ids[r] for r in rows_of[k] if old_ids[r] in state.zeroshot_names], default=no_zs) for k in keys}
+    zs_first = {
+        k: min([old_ids[r] for r in rows_of[k] if old_ids[r] in state.zeroshot_names], default=no_zs) for k in keys
+    }
     # New ids: outliers stay -1; zero-shot topics first (in their old order), then by size.
     ordered = sorted((k for k in keys if k != -1), key=lambda k: (zs_first[k], -sizes[k], min(rows_of[k])))
     new_id = {k: i for i, k in enumerate(ordered)}
@@ -230,7 +232,11 @@ def merge_topic_groups(state: TopicState, groups: list[list[int]]) -> dict[int, 
     for row, n in enumerate(new_ids):
         parts = [old_ids[r] for r in rows_of[key_of_new[n]]]
         docs = [d for t in parts for d in state.candidate_docs.get(t, [])]
-        vecs = [state.candidate_embeddings[t] for t in parts if t in state.candidate_embeddings and len(state.candidate_embeddings[t])]
+        vecs = [
+            state.candidate_embeddings[t]
+            for t in parts
+            if t in state.candidate_embeddings and len(state.candidate_embeddings[t])
+        ]
         if docs and vecs:
             allvecs = np.concatenate(vecs)
             order = np.lexsort((np.arange(len(docs)), -(allvecs @ emb[row])))

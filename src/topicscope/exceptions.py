@@ -20,15 +20,15 @@ from __future__ import annotations
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
 __all__ = [
-    "TopicscopeError",
     "InputError",
-    "NotFittedError",
+    "LLMConnectionError",
+    "LLMError",
+    "LLMResponseError",
     "MissingDependencyError",
     "ModelNotFoundError",
+    "NotFittedError",
     "PersistenceError",
-    "LLMError",
-    "LLMConnectionError",
-    "LLMResponseError",
+    "TopicscopeError",
 ]
 
 
@@ -74,8 +74,7 @@ class LLMResponseError(LLMError):
 def missing_extra(package: str, extra: str, exc: ImportError) -> MissingDependencyError:
     """Build the error raised when an optional dependency is not installed."""
     err = MissingDependencyError(
-        f"{package} is needed for this feature but is not installed; "
-        f'install it with: pip install "topicscope[{extra}]"'
+        f'{package} is needed for this feature but is not installed; install it with: pip install "topicscope[{extra}]"'
     )
     err.__cause__ = exc
     return err

@@ -249,7 +249,11 @@ class TopicModel(BaseEstimator):
         return docs if topic is None else list(docs.get(int(topic), []))
 
     def generate_topic_labels(
-        self, nr_words: int = 3, topic_prefix: bool = True, word_length: int | None = None, separator: str = "_",
+        self,
+        nr_words: int = 3,
+        topic_prefix: bool = True,
+        word_length: int | None = None,
+        separator: str = "_",
         aspect: str | None = None,
     ) -> list[str]:
         """Labels made of each topic's first words, in topic order."""

@@ -24,8 +24,16 @@ FORMAT_VERSION = 1
 META_FILE = "topicscope.json"
 ARRAYS_FILE = "arrays.safetensors"
 _SCALAR_PARAMS = (
-    "top_n_words", "n_gram_range", "min_topic_size", "nr_topics", "calculate_probabilities",
-    "seed_topic_list", "zeroshot_topic_list", "zeroshot_min_similarity", "verbose", "random_state",
+    "top_n_words",
+    "n_gram_range",
+    "min_topic_size",
+    "nr_topics",
+    "calculate_probabilities",
+    "seed_topic_list",
+    "zeroshot_topic_list",
+    "zeroshot_min_similarity",
+    "verbose",
+    "random_state",
 )
 
 

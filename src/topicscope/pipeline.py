@@ -94,7 +94,11 @@ def fit_topics(
     clusterer = (
         fresh(params.hdbscan_model) if params.hdbscan_model is not None else default_clusterer(params.min_topic_size)
     )
-    vectorizer = fresh(params.vectorizer_model) if params.vectorizer_model is not None else default_vectorizer(params.n_gram_range)
+    vectorizer = (
+        fresh(params.vectorizer_model)
+        if params.vectorizer_model is not None
+        else default_vectorizer(params.n_gram_range)
+    )
     ctfidf = fresh(params.ctfidf_model) if params.ctfidf_model is not None else ClassTfidfTransformer()
 
     doc_topics = np.full(n, -1, dtype=np.int64)

@@ -60,10 +60,7 @@ def fit_reduce(reducer: Any, embeddings: np.ndarray, y: np.ndarray | None = None
         reducer.fit(embeddings, **kwargs)
         out = reducer.transform(embeddings)
     else:
-        raise InputError(
-            "umap_model must have fit_transform() or fit() and transform(); "
-            f"got {type(reducer).__name__}"
-        )
+        raise InputError(f"umap_model must have fit_transform() or fit() and transform(); got {type(reducer).__name__}")
     out = np.asarray(out, dtype=np.float32)
     if out.ndim != 2 or out.shape[0] != embeddings.shape[0]:
         raise InputError(f"umap_model returned shape {out.shape}; expected ({embeddings.shape[0]}, k)")

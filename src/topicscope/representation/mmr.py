@@ -8,9 +8,7 @@ from .._validation import check_float
 from .base import BaseRepresentation, TopicContext, Words
 
 
-def mmr(
-    query: np.ndarray, candidates: np.ndarray, top_n: int, diversity: float
-) -> list[int]:
+def mmr(query: np.ndarray, candidates: np.ndarray, top_n: int, diversity: float) -> list[int]:
     """Indices of ``top_n`` rows of ``candidates`` chosen by Maximal Marginal Relevance.
 
     Each step takes the candidate maximising ``(1 - diversity) * sim(query, c) -

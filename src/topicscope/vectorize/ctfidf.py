@@ -131,7 +131,9 @@ class ClassTfidfTransformer:
                 mult[i] = boost
         return mult
 
-    def weights(self, class_term: sp.spmatrix, vocabulary: Sequence[str], extra_seed_words: Sequence[str] = ()) -> sp.csr_matrix:
+    def weights(
+        self, class_term: sp.spmatrix, vocabulary: Sequence[str], extra_seed_words: Sequence[str] = ()
+    ) -> sp.csr_matrix:
         return ctfidf_weights(
             class_term,
             bm25_weighting=self.bm25_weighting,

@@ -39,7 +39,11 @@ def knn_assign(
     for start in range(0, n, _CHUNK):
         block = embeddings[start : start + _CHUNK].astype(np.float32)
         sims = block @ index.T
-        nn = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < sims.shape[1] else np.tile(np.arange(sims.shape[1]), (len(block), 1))
+        nn = (
+            np.argpartition(-sims, k - 1, axis=1)[:, :k]
+            if k < sims.shape[1]
+            else np.tile(np.arange(sims.shape[1]), (len(block), 1))
+        )
         nn_sims = np.take_along_axis(sims, nn, axis=1)
         # Sort neighbours by (similarity desc, index asc) so ties resolve the same way every time.
         order = np.lexsort((nn, -nn_sims), axis=1)

@@ -24,13 +24,14 @@ def check_seed_topic_list(seed_topic_list: Any) -> list[list[str]] | None:
     if seed_topic_list is None:
         return None
     if isinstance(seed_topic_list, str) or not isinstance(seed_topic_list, Sequence) or not seed_topic_list:
-        raise InputError(
-            f"seed_topic_list must be a non-empty list of lists of words; got {seed_topic_list!r}"[:200]
-        )
+        raise InputError(f"seed_topic_list must be a non-empty list of lists of words; got {seed_topic_list!r}"[:200])
     out = []
     for i, words in enumerate(seed_topic_list):
-        if isinstance(words, str) or not isinstance(words, Sequence) or not words or not all(
-            isinstance(w, str) and w.strip() for w in words
+        if (
+            isinstance(words, str)
+            or not isinstance(words, Sequence)
+            or not words
+            or not all(isinstance(w, str) and w.strip() for w in words)
         ):
             raise InputError(f"seed_topic_list[{i}] must be a non-empty list of words; got {words!r}")
         out.append([w.strip() for w in words])
