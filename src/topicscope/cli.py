@@ -191,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     corpus = sub.add_parser("corpus", help="build a real offline corpus: docstrings of installed packages")
     corpus.add_argument("--out", required=True, help=".jsonl to write (text, label = package)")
-    corpus.add_argument("--max-per-package", type=int, default=150)
+    corpus.add_argument("--max-per-package", type=int, default=50)
     corpus.add_argument("--min-chars", type=int, default=200)
     corpus.set_defaults(func=cmd_corpus)
     return parser

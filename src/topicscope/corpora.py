@@ -18,7 +18,7 @@ def _package_roots() -> list[Path]:
     return roots
 
 
-def docstrings_corpus(max_per_package: int = 150, min_chars: int = 200) -> list[dict[str, str]]:
+def docstrings_corpus(max_per_package: int = 50, min_chars: int = 200, max_chars: int = 1000) -> list[dict[str, str]]:
     """Module, class and function docstrings of installed packages, labelled by top-level package.
 
     Source files are parsed with ``ast`` (never imported). Each package contributes at most
@@ -39,7 +39,7 @@ def docstrings_corpus(max_per_package: int = 150, min_chars: int = 200) -> list[
             for file in sorted(pkg.rglob("*.py")):
                 if _SKIP_PARTS & set(file.relative_to(pkg).parts[:-1]) or file.name.startswith("test_"):
                     continue
-                texts.extend(_docstrings(file, min_chars))
+                texts.extend(t[:max_chars] for t in _docstrings(file, min_chars))
                 if len(texts) >= max_per_package:
                     break
             rows.extend({"text": t, "label": name} for t in dict.fromkeys(texts[:max_per_package]))

@@ -209,6 +209,13 @@ class TopicModel(BaseEstimator):
         zs = self._state().info.get("zeroshot")
         return None if zs is None else zs["report"]
 
+    @property
+    def merge_mappings_(self) -> list[dict[int, int]] | None:
+        """For a model made by ``merge_models``: per input model, its topic ids -> merged ids (else None)."""
+        from .verbs.merge import merge_mappings
+
+        return merge_mappings(self)
+
     def get_topic(self, topic: int, full: bool = False) -> list[tuple[str, float]] | dict[str, Any] | bool:
         """The words of ``topic`` (False if it does not exist); ``full`` adds the aspects."""
         state = self._state()

@@ -14,13 +14,13 @@ from typing import Any
 import numpy as np
 
 from ._logging import logger, stage
-from .clustering import LabelsGiven, default_clusterer, fit_cluster
+from .clustering import LabelsGiven, default_clusterer, fit_cluster, is_classifier_like
 from .describe import build_state, describe_topics
 from .exceptions import InputError
 from .reduction import default_reducer, fit_reduce
 from .state import TopicState
 from .vectorize import ClassTfidfTransformer, default_vectorizer, fit_doc_term
-from .verbs.guided import guide
+from .verbs.guided import guide, seed_words
 from .verbs.reduce import reduce_state
 from .verbs.zeroshot import zeroshot_assign
 
@@ -46,9 +46,7 @@ def fresh(component: Any) -> Any:
 
 
 def _keeps_label_ids(clusterer: Any) -> bool:
-    from sklearn.base import is_classifier
-
-    return isinstance(clusterer, LabelsGiven) or is_classifier(clusterer)
+    return isinstance(clusterer, LabelsGiven) or is_classifier_like(clusterer)
 
 
 def order_by_size(labels: np.ndarray, offset: int = 0) -> np.ndarray:
@@ -90,10 +88,13 @@ def fit_topics(
     """Run the whole pipeline on validated inputs; ``params`` is the TopicModel (read only)."""
     verbose = bool(params.verbose)
     n = len(documents)
-    reducer = fresh(params.umap_model) if params.umap_model is not None else default_reducer(n, params.random_state)
-    clusterer = (
-        fresh(params.hdbscan_model) if params.hdbscan_model is not None else default_clusterer(params.min_topic_size)
-    )
+    if params.hdbscan_model is not None:
+        clusterer = fresh(params.hdbscan_model)
+    else:
+        min_clusters = params.nr_topics if isinstance(params.nr_topics, int) else None
+        clusterer = default_clusterer(
+            params.min_topic_size, random_state=params.random_state, min_clusters=min_clusters
+        )
     vectorizer = (
         fresh(params.vectorizer_model)
         if params.vectorizer_model is not None
@@ -135,6 +136,12 @@ def fit_topics(
         work_emb, guide_y = guide(embeddings, seeds, embed)
 
     n_rest = int(rest.sum())
+    # Sized on the documents it will see (zero-shot matching may leave few of them).
+    reducer = (
+        fresh(params.umap_model)
+        if params.umap_model is not None
+        else default_reducer(n_rest, params.random_state, clusterer)
+    )
     if n_rest >= max(params.min_topic_size, 2):
         sub_y = None
         if y is not None:
@@ -145,12 +152,19 @@ def fit_topics(
         with stage("dimensionality reduction", verbose=verbose):
             reduced = fit_reduce(reducer, work_emb[rest], sub_y)
         with stage("clustering", verbose=verbose):
-            labels = fit_cluster(clusterer, reduced, y[rest] if (keep_ids and y is not None) else None)
-        labels = harmonise_duplicates(embeddings[rest], labels)
+            labels = fit_cluster(clusterer, reduced, y[rest] if (keep_ids and y is not None) else sub_y)
+        if not keep_ids:  # given labels (manual, supervised) are the topics, duplicates included
+            labels = harmonise_duplicates(embeddings[rest], labels)
         offset = len(zs_names)
         doc_topics[rest] = np.where(labels >= 0, labels + offset, -1) if keep_ids else order_by_size(labels, offset)
     elif n_rest:
-        logger.info("only %d documents left after zero-shot matching: they stay outliers", n_rest)
+        logger.info(
+            "only %d documents left after zero-shot matching (< min_topic_size=%d): they stay outliers",
+            n_rest,
+            params.min_topic_size,
+        )
+    else:
+        logger.info("every document matched a zero-shot topic: no reduction or clustering step")
 
     with stage("vectorizing", verbose=verbose):
         doc_term, vocabulary = fit_doc_term(vectorizer, documents)
@@ -161,10 +175,10 @@ def fit_topics(
     if zs_info:
         state.info["zeroshot"] = zs_info
         state.zeroshot_embeddings = zs_emb
-    seed_words = [w for words in seeds for w in words] if seeds else None
+    boosted = seed_words(seeds)
     if params.nr_topics is not None:
         with stage("topic reduction", verbose=verbose):
-            state.ctfidf = ctfidf.weights(state.class_term, state.vocabulary, seed_words or ())
+            state.ctfidf = ctfidf.weights(state.class_term, state.vocabulary, boosted or ())
             reduce_state(state, params.nr_topics)
     with stage("topic representations", verbose=verbose):
         describe_topics(
@@ -175,7 +189,7 @@ def fit_topics(
             embed=embed,
             analyzer=_analyzer(vectorizer),
             verbose=verbose,
-            seed_words=seed_words,
+            seed_words=boosted,
         )
     return state, Stages(reducer=reducer, clusterer=clusterer, vectorizer=vectorizer, ctfidf=ctfidf)
 
@@ -200,5 +214,5 @@ def redescribe(model: Any) -> None:
         embed=model._embed_fn(),
         analyzer=_analyzer(vectorizer) if vectorizer is not None else None,
         verbose=bool(model.verbose),
-        seed_words=[w for words in seeds for w in words] if seeds else None,
+        seed_words=seed_words(seeds),
     )

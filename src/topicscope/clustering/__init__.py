@@ -1,8 +1,9 @@
 """Clustering stage.
 
 Any scikit-learn clusterer works (anything with ``fit`` and ``labels_``, or ``fit_predict``);
-a classifier works too (``fit(X, y)`` + ``predict``: supervised mode). ``LabelsGiven`` is the
-null clusterer of manual mode: the labels passed as ``y`` are the clusters.
+a classifier works too (``fit(X, y)``: supervised mode; the training documents keep their labels
+``y`` as topics). ``LabelsGiven`` is the null clusterer of manual mode: the labels passed as ``y``
+are the clusters, nothing is fitted.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ import numpy as np
 
 from ..exceptions import InputError
 
-__all__ = ["LabelsGiven", "default_clusterer", "fit_cluster"]
+__all__ = ["GraphCommunities", "LabelsGiven", "default_clusterer", "fit_cluster", "hdbscan_clusterer"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "GraphCommunities":
+        from .graph import GraphCommunities
+
+        return GraphCommunities
+    raise AttributeError(name)
 
 
 class LabelsGiven:
@@ -32,8 +41,31 @@ class LabelsGiven:
         return "LabelsGiven()"
 
 
-def default_clusterer(min_cluster_size: int) -> Any:
-    """HDBSCAN with ``min_cluster_size = min_topic_size`` (scikit-learn's implementation)."""
+def is_classifier_like(estimator: Any) -> bool:
+    """True for scikit-learn classifiers, and for other objects declaring ``_estimator_type``."""
+    from sklearn.base import is_classifier
+
+    try:
+        return bool(is_classifier(estimator))
+    except AttributeError:  # not a scikit-learn estimator (no __sklearn_tags__)
+        return getattr(estimator, "_estimator_type", None) == "classifier"
+
+
+def default_clusterer(
+    min_cluster_size: int, *, random_state: int | None = None, min_clusters: int | None = None
+) -> Any:
+    """Leiden communities of the documents' nearest-neighbour graph (see ``graph.GraphCommunities``).
+
+    Chosen over UMAP + HDBSCAN by the benchmark (BENCHMARKS.md): fewer, truer topics, no outlier
+    flood, and no numba compilation.
+    """
+    from .graph import GraphCommunities
+
+    return GraphCommunities(min_cluster_size=min_cluster_size, min_clusters=min_clusters, random_state=random_state)
+
+
+def hdbscan_clusterer(min_cluster_size: int) -> Any:
+    """HDBSCAN with ``min_cluster_size`` (scikit-learn's implementation), BERTopic's clusterer."""
     from sklearn.cluster import HDBSCAN
 
     return HDBSCAN(min_cluster_size=min_cluster_size, metric="euclidean", cluster_selection_method="eom", copy=True)
@@ -42,18 +74,23 @@ def default_clusterer(min_cluster_size: int) -> Any:
 def fit_cluster(clusterer: Any, X: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
     """Fit ``clusterer`` on ``X`` and return one integer label per row (-1 = outlier).
 
-    ``LabelsGiven`` and classifiers (supervised mode) are fitted with ``y``; clusterers without it.
+    ``LabelsGiven`` and classifiers (supervised mode) are fitted with ``y`` and return ``y``;
+    clusterers are fitted without it.
     """
-    from sklearn.base import is_classifier
-
     name = type(clusterer).__name__
     if not hasattr(clusterer, "fit"):
         raise InputError(f"hdbscan_model must have fit() and labels_ or predict(); got {name}")
-    if isinstance(clusterer, LabelsGiven) or is_classifier(clusterer):
+    if isinstance(clusterer, LabelsGiven) or is_classifier_like(clusterer):
         if y is None:
             raise InputError(f"hdbscan_model {name} needs labels: call fit(documents, y=labels)")
         clusterer.fit(X, y)
-        labels = getattr(clusterer, "labels_", None) if isinstance(clusterer, LabelsGiven) else clusterer.predict(X)
+        # The training documents' topics are their labels (as in BERTopic's supervised mode): a
+        # classifier's own predictions on its training set would silently relabel some of them.
+        labels = np.asarray(y)
+    elif getattr(clusterer, "uses_partial_labels", False):
+        # Partial labels (-1 = unknown) steer it (semi-supervised and guided modes); None is fine.
+        clusterer.fit(X, y)
+        labels = getattr(clusterer, "labels_", None)
     else:
         clusterer.fit(X)
         labels = getattr(clusterer, "labels_", None)

@@ -12,7 +12,20 @@ import numpy as np
 
 from ..exceptions import InputError, missing_extra
 
-__all__ = ["Identity", "default_reducer", "fit_reduce"]
+__all__ = ["Identity", "default_reducer", "fit_reduce", "umap_reducer"]
+
+
+def default_reducer(n_docs: int, random_state: int | None, clusterer: Any = None) -> Any:
+    """No reduction for the default graph clusterer (it works on the embeddings); UMAP otherwise.
+
+    A clusterer of the user's (HDBSCAN, KMeans, ...) gets UMAP, as in BERTopic: density and
+    centroid methods work poorly on 384 dimensions.
+    """
+    from ..clustering.graph import GraphCommunities
+
+    if clusterer is None or isinstance(clusterer, GraphCommunities):
+        return Identity()
+    return umap_reducer(n_docs, random_state)
 
 
 class Identity:
@@ -34,7 +47,7 @@ class Identity:
         return "Identity()"
 
 
-def default_reducer(n_docs: int, random_state: int | None) -> Any:
+def umap_reducer(n_docs: int, random_state: int | None) -> Any:
     """UMAP with BERTopic's settings (5 components, cosine, 15 neighbours, min_dist 0)."""
     try:
         from umap.umap_ import UMAP

@@ -3,8 +3,9 @@
 Each seed topic is the embedding of its words. A document is seeded to a topic when that seed
 is its most similar one and the document ranks in the seed's top ``share`` of documents; seeded
 documents' embeddings move a quarter of the way toward the seed, and the seed index is passed
-to the reducer as a (partial) label, which steers UMAP. The seed words are also boosted in the
-c-TF-IDF (see ``ClassTfidfTransformer.seed_multiplier``).
+to the reducer and clusterer as a (partial) label, which steers UMAP and the graph clusterer.
+The seed words (and their lower-case forms) are also boosted in the c-TF-IDF (see
+``ClassTfidfTransformer.seed_multiplier``).
 """
 
 from __future__ import annotations
@@ -38,11 +39,24 @@ def check_seed_topic_list(seed_topic_list: Any) -> list[list[str]] | None:
     return out
 
 
+def seed_words(seed_topic_list: list[list[str]] | None) -> list[str] | None:
+    """The words to boost in c-TF-IDF: each seed word as given and lower-cased (vectorizers lower-case)."""
+    if not seed_topic_list:
+        return None
+    words = [w.strip() for words in seed_topic_list for w in words]
+    return list(dict.fromkeys(words + [w.lower() for w in words]))
+
+
 def guide(
     embeddings: np.ndarray, seed_topic_list: list[list[str]], embed: Callable[[list[str]], np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (nudged embeddings, seed labels with -1 for unseeded documents)."""
-    seeds = embed([" ".join(words) for words in seed_topic_list])
+    seeds = np.asarray(embed([" ".join(words) for words in seed_topic_list]), dtype=np.float32)
+    if seeds.shape[1] != embeddings.shape[1]:
+        raise InputError(
+            f"seed_topic_list was embedded with {seeds.shape[1]} dimensions but the documents have "
+            f"{embeddings.shape[1]}: pass as embedding_model the model that computed the document embeddings"
+        )
     sims = embeddings @ seeds.T
     best = np.argmax(sims, axis=1)
     labels = np.full(len(embeddings), -1, dtype=np.int64)

@@ -1,0 +1,74 @@
+"""Shared helpers of the benchmarks: corpora, metrics, the two libraries' fits."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+@cache
+def load(name: str) -> tuple[list[str], list, np.ndarray]:
+    texts, labels = [], []
+    with (DATA / name / "docs.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            texts.append(row["text"])
+            labels.append(row.get("label"))
+    emb = np.load(DATA / name / "embeddings_minilm.npy").astype("float32")
+    return texts, labels, emb
+
+
+def gensim_npmi(topics: list[list[str]], texts: list[list[str]], dictionary=None) -> float:
+    """Mean NPMI (gensim CoherenceModel, c_npmi) of the topics' top-10 words."""
+    from gensim.corpora import Dictionary
+    from gensim.models.coherencemodel import CoherenceModel
+
+    dictionary = dictionary or Dictionary(texts)
+    topics = [[w for w in t if w in dictionary.token2id][:10] for t in topics]
+    topics = [t for t in topics if len(t) >= 2]
+    if not topics:
+        return float("nan")
+    cm = CoherenceModel(topics=topics, texts=texts, dictionary=dictionary, coherence="c_npmi", topn=10, processes=1)
+    return float(cm.get_coherence())
+
+
+def diversity(topics: list[list[str]]) -> float:
+    words = [w for t in topics for w in t[:10]]
+    return len(set(words)) / max(len(words), 1)
+
+
+def bertopic_words(model) -> list[list[str]]:
+    return [[w for w, _ in model.get_topic(t)][:10] for t in sorted(model.get_topics()) if t != -1]
+
+
+def topicscope_words(model) -> list[list[str]]:
+    return [[w for w, _ in model.get_topic(t)][:10] for t in sorted(model.topic_sizes_) if t != -1]
+
+
+def stop_share(topics: list[list[str]]) -> float:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    words = [w for t in topics for w in t[:10]]
+    return float(np.mean([w in ENGLISH_STOP_WORDS for w in words])) if words else float("nan")
+
+
+def clean_tokens(texts: list[str]) -> list[list[str]]:
+    """Lower-cased word tokens without English stop words (the reference of part B's NPMI)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return [[w for w in TOKEN.findall(t.lower()) if w not in ENGLISH_STOP_WORDS] for t in texts]
+
+
+def bertopic_model(min_topic_size: int, seed: int | None):
+    from bertopic import BERTopic
+    from umap import UMAP
+
+    umap = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed)
+    return BERTopic(min_topic_size=min_topic_size, umap_model=umap)

@@ -1,0 +1,270 @@
+"""Merge fitted topic models by topic similarity (federated or incremental topic modelling).
+
+``merge_models(cls, models, min_similarity)`` returns a new, complete model; the inputs are not
+modified. Topics are compared by the cosine similarity of their topic embeddings. A topic of a
+later model whose most similar merged topic reaches ``min_similarity`` maps onto it; any other
+topic is appended as a new topic. The outlier topic -1 always maps onto -1.
+
+A merged topic combines the evidence of its parts: its class-term counts are the sum of the parts'
+counts over the union of the vocabularies, so its c-TF-IDF, words and name are recomputed from all
+of them; its size is the sum of the parts' sizes; its embedding is the size-weighted mean of the
+parts' embeddings (renormalised); its representative documents are pooled from the parts and
+re-ranked by closeness to the merged embedding. The neighbour index used by ``transform`` is the
+concatenation of the models' indexes, so new documents are assigned with the evidence of all models,
+and ``topics_`` lists the training documents of every model, in model order.
+
+What depends on the order of ``models``:
+
+* The first model wins: its topics keep their ids and zero-shot names, its parameters
+  (``ctfidf_model``, ``representation_model``, ``top_n_words``, embedding model, ...) are the
+  merged model's parameters, and its custom labels are kept.
+* Later models are matched one after the other. Each topic of model ``j`` is compared with the
+  merged topics as they stand after models ``0..j-1`` (topics appended from earlier models
+  included, topics of model ``j`` itself excluded), with embeddings already updated by the earlier
+  matches. Several topics of one model may map onto the same merged topic.
+* Appended topics get the next free ids (after the largest id so far), in model order and then in
+  the model's own topic order; ids are never renumbered by size.
+* The union vocabulary lists the first model's terms, then the new terms of each later model in
+  the order they appear.
+
+The mapping from each model's topic ids to merged ids is kept, JSON-safe, in
+``merged.state_.info["merge_mappings"]`` (one ``{"source id": merged id}`` dict per input model,
+in order); ``merged.merge_mappings_`` (or :func:`merge_mappings`) returns it with integer keys. Merging a
+merged model records the mapping of that merge only.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._validation import check_float
+from ..describe import N_CANDIDATES, N_REPRESENTATIVE, normalise_rows
+from ..exceptions import InputError, NotFittedError
+from ..state import TopicState
+
+__all__ = ["merge_mappings", "merge_models", "pool_candidates"]
+
+
+def pool_candidates(
+    docs: list[str], vecs: np.ndarray, centre: np.ndarray, n: int = N_CANDIDATES
+) -> tuple[list[str], np.ndarray]:
+    """The ``n`` distinct documents of ``docs`` closest to ``centre`` (ties: input order)."""
+    if not docs:
+        return [], vecs[:0]
+    order = np.lexsort((np.arange(len(docs)), -(vecs @ centre)))
+    seen: set[str] = set()
+    keep: list[int] = []
+    for i in order:
+        if docs[i] in seen:
+            continue
+        seen.add(docs[i])
+        keep.append(int(i))
+        if len(keep) == n:
+            break
+    return [docs[i] for i in keep], vecs[keep]
+
+
+def _check_inputs(cls: type, models: Any, min_similarity: Any) -> tuple[list[Any], float]:
+    if isinstance(models, (str, bytes)) or not isinstance(models, Sequence):
+        raise InputError(f"models must be a list of fitted TopicModel objects; got {type(models).__name__}")
+    models = list(models)
+    if not models:
+        raise InputError("models must contain at least one fitted TopicModel; got an empty list")
+    for i, model in enumerate(models):
+        if not isinstance(model, cls):
+            raise InputError(f"models must contain {cls.__name__} objects; item {i} is {type(model).__name__}")
+        if getattr(model, "state_", None) is None:
+            raise NotFittedError(
+                f"models[{i}] is not fitted: call fit(documents) or TopicModel.load(path) before merging"
+            )
+    sim = check_float(min_similarity, "min_similarity", low=-1.0, high=1.0)
+    from ..embedding import embedding_reference
+
+    first_ref = embedding_reference(models[0].embedding_model)
+    first_dim = models[0].state_.embedding_dim
+    for i, model in enumerate(models[1:], start=1):
+        ref = embedding_reference(model.embedding_model)
+        dim = model.state_.embedding_dim
+        if ref != first_ref or dim != first_dim:
+            raise InputError(
+                "models must share one embedding model to be merged (topic embeddings must be comparable); "
+                f"models[0] uses {_describe_ref(first_ref)} ({first_dim} dimensions) but models[{i}] uses "
+                f"{_describe_ref(ref)} ({dim} dimensions)"
+            )
+    return models, sim
+
+
+def _describe_ref(ref: dict[str, Any]) -> str:
+    return ref.get("name") or ref.get("class") or str(ref)
+
+
+def _union_vocabulary(states: list[TopicState]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The union vocabulary and, per state, the union column of each of its columns."""
+    column: dict[str, int] = {}
+    maps = []
+    for state in states:
+        cols = np.empty(len(state.vocabulary), dtype=np.int64)
+        for i, term in enumerate(state.vocabulary):
+            cols[i] = column.setdefault(str(term), len(column))
+        maps.append(cols)
+    vocab = np.empty(len(column), dtype=object)
+    for term, i in column.items():
+        vocab[i] = term
+    return vocab, maps
+
+
+def _match_topics(states: list[TopicState], threshold: float) -> tuple[list[dict[int, int]], list[int]]:
+    """Map every topic of every state to a merged id; returns the mappings and the merged ids in order."""
+    first = states[0]
+    merged_ids = [int(t) for t in first.topic_ids]
+    emb_sum = {
+        int(t): first.topic_embeddings[r].astype(np.float64) * float(first.sizes[r])
+        for r, t in enumerate(first.topic_ids)
+    }
+    mappings = [{int(t): int(t) for t in first.topic_ids}]
+    next_id = max([t + 1 for t in merged_ids] + [0])
+    for state in states[1:]:
+        candidates = [t for t in merged_ids if t != -1]
+        cand_emb = normalise_rows(np.stack([emb_sum[t] for t in candidates])) if candidates else None
+        mapping: dict[int, int] = {}
+        for r, topic in enumerate(int(t) for t in state.topic_ids):
+            if topic == -1:
+                mapping[topic] = -1
+                continue
+            target = None
+            if cand_emb is not None:
+                sims = cand_emb @ state.topic_embeddings[r].astype(np.float64)
+                best = int(np.argmax(sims))  # ties: the lowest merged id
+                if sims[best] >= threshold:
+                    target = candidates[best]
+            if target is None:
+                target = next_id
+                next_id += 1
+            mapping[topic] = target
+        # Update the merged topics only after the whole model is matched (its topics never match each other).
+        for r, topic in enumerate(int(t) for t in state.topic_ids):
+            target = mapping[topic]
+            contribution = state.topic_embeddings[r].astype(np.float64) * float(state.sizes[r])
+            if target in emb_sum:
+                emb_sum[target] = emb_sum[target] + contribution
+            else:
+                emb_sum[target] = contribution
+                merged_ids.append(target)
+        mappings.append(mapping)
+    return mappings, merged_ids
+
+
+def _combine(states: list[TopicState], mappings: list[dict[int, int]], topic_ids: np.ndarray) -> TopicState:
+    """A new TopicState holding the summed evidence of ``states`` under ``mappings`` (undescribed)."""
+    vocab, col_maps = _union_vocabulary(states)
+    row_of = {int(t): r for r, t in enumerate(topic_ids)}
+    k, v = len(topic_ids), len(vocab)
+    dim = states[0].embedding_dim
+    class_term = sp.csr_matrix((k, v), dtype=np.float64)
+    sizes = np.zeros(k, dtype=np.int64)
+    emb = np.zeros((k, dim), dtype=np.float64)
+    for state, mapping, cols in zip(states, mappings, col_maps):
+        rows = np.array([row_of[mapping[int(t)]] for t in state.topic_ids], dtype=np.int64)
+        n_src = len(state.topic_ids)
+        to_rows = sp.csr_matrix((np.ones(n_src), (rows, np.arange(n_src))), shape=(k, n_src))
+        to_cols = sp.csr_matrix((np.ones(len(cols)), (np.arange(len(cols)), cols)), shape=(len(cols), v))
+        class_term = class_term + to_rows @ sp.csr_matrix(state.class_term, dtype=np.float64) @ to_cols
+        np.add.at(sizes, rows, state.sizes.astype(np.int64))
+        np.add.at(emb, rows, state.topic_embeddings.astype(np.float64) * state.sizes[:, None].astype(np.float64))
+    topic_emb = normalise_rows(emb).astype(np.float32)
+
+    cand_docs: dict[int, list[str]] = {}
+    cand_emb: dict[int, np.ndarray] = {}
+    rep_docs: dict[int, list[str]] = {}
+    for row, topic in enumerate(int(t) for t in topic_ids):
+        docs: list[str] = []
+        vecs: list[np.ndarray] = []
+        reps: list[str] = []
+        for state, mapping in zip(states, mappings):
+            for src in (int(t) for t in state.topic_ids):
+                if mapping[src] != topic:
+                    continue
+                src_docs = state.candidate_docs.get(src, [])
+                src_vecs = state.candidate_embeddings.get(src)
+                if src_docs and src_vecs is not None and len(src_vecs) == len(src_docs):
+                    docs.extend(src_docs)
+                    vecs.append(np.asarray(src_vecs, dtype=np.float32))
+                reps.extend(d for d in state.representative_docs.get(src, []) if d not in reps)
+        if docs:
+            cand_docs[topic], cand_emb[topic] = pool_candidates(docs, np.concatenate(vecs), topic_emb[row])
+            rep_docs[topic] = cand_docs[topic][:N_REPRESENTATIVE]
+        elif reps:
+            # Loaded models keep no candidate embeddings: take each part's best documents in turn.
+            rep_docs[topic] = reps[:N_REPRESENTATIVE]
+
+    def remap(values: np.ndarray, mapping: dict[int, int]) -> np.ndarray:
+        lookup = {int(t): m for t, m in mapping.items()}
+        return np.array([lookup[int(t)] for t in values], dtype=np.int64)
+
+    first = states[0]
+    index_parts = [s.index_embeddings.astype(np.float16) for s in states if len(s.index_topics)]
+    info = {key: copy.deepcopy(val) for key, val in first.info.items() if key not in ("labels", "merge_mappings")}
+    return TopicState(
+        topic_ids=topic_ids,
+        sizes=sizes,
+        vocabulary=vocab,
+        class_term=sp.csr_matrix(class_term),
+        ctfidf=sp.csr_matrix((k, v)),
+        topic_embeddings=topic_emb,
+        words={},
+        names={},
+        representative_docs=rep_docs,
+        custom_labels=dict(first.custom_labels) if first.custom_labels else None,
+        zeroshot_names=dict(first.zeroshot_names),
+        zeroshot_embeddings=first.zeroshot_embeddings.copy(),
+        doc_topics=np.concatenate([remap(s.doc_topics, m) for s, m in zip(states, mappings)]),
+        index_embeddings=np.concatenate(index_parts) if index_parts else np.zeros((0, dim), dtype=np.float16),
+        index_topics=np.concatenate([remap(s.index_topics, m) for s, m in zip(states, mappings)]),
+        info=info,
+        candidate_docs=cand_docs,
+        candidate_embeddings=cand_emb,
+    )
+
+
+def merge_models(cls: type, models: Sequence[Any], min_similarity: float = 0.7) -> Any:
+    """Merge fitted ``models`` (instances of ``cls``) into a new fitted ``cls``; see the module docstring."""
+    from ..pipeline import Stages, redescribe
+    from ..vectorize import ClassTfidfTransformer
+
+    models, threshold = _check_inputs(cls, models, min_similarity)
+    states = [m.state_ for m in models]
+    mappings, merged_ids = _match_topics(states, threshold)
+    topic_ids = np.array(sorted(merged_ids), dtype=np.int64)
+    state = _combine(states, mappings, topic_ids)
+    state.info["merge_mappings"] = [{str(t): int(m) for t, m in mapping.items()} for mapping in mappings]
+
+    first = models[0]
+    merged = cls(**first.get_params(deep=False))
+    first_stages = getattr(first, "stages_", None)
+    ctfidf = getattr(first_stages, "ctfidf", None) or first.ctfidf_model or ClassTfidfTransformer()
+    vectorizer = getattr(first_stages, "vectorizer", None)
+    merged.stages_ = Stages(reducer=None, clusterer=None, vectorizer=vectorizer, ctfidf=ctfidf)
+    # Share the first model's embedder (loaded lazily, at most once) when it has one.
+    if getattr(first, "_embedder_cache", None) is not None and first._embedder_spec is first.embedding_model:
+        merged._embedder_cache = first._embedder_cache
+        merged._embedder_spec = merged.embedding_model
+    merged.state_ = state
+    redescribe(merged)
+    if state.custom_labels is not None:
+        for t in state.topic_ids:
+            state.custom_labels.setdefault(int(t), state.names[int(t)])
+    merged.probabilities_ = None
+    return merged
+
+
+def merge_mappings(model: Any) -> list[dict[int, int]] | None:
+    """The topic-id mappings of a merged model (one dict per input model), or None if it is not merged."""
+    raw = model._state().info.get("merge_mappings")
+    if raw is None:
+        return None
+    return [{int(t): int(m) for t, m in mapping.items()} for mapping in raw]

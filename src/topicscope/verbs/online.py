@@ -1,0 +1,295 @@
+"""Online topic modelling: update a model batch after batch with ``partial_fit``.
+
+Each batch goes through incremental stages: the reducer (``umap_model``) and the clusterer
+(``hdbscan_model``) must have ``partial_fit`` (e.g. scikit-learn's ``IncrementalPCA`` and
+``MiniBatchKMeans``); the vectorizer must grow its vocabulary (default
+:class:`~topicscope.vectorize.online.OnlineCountVectorizer`). The first call clones the user's
+components into ``model.stages_``; later calls continue those clones (the user's objects are never
+fitted).
+
+What accumulates, so the topic table covers every document seen, not only the last batch:
+
+* a cluster label gets a topic id the first time it is seen (the next free id; within a batch,
+  new clusters in order of decreasing size); documents keep the topic they got in their batch, and
+  ``topics_`` lists the topics of every document seen, in order;
+* topic sizes add up; topic embeddings are running means of the documents' embeddings;
+* class-term counts add up over the growing vocabulary (with the vectorizer's ``decay``, the
+  accumulated counts are first multiplied by ``1 - decay``), and words and names are recomputed
+  from them after every batch;
+* representative documents: the best of the previous ones and the batch's, re-ranked by closeness
+  to the updated topic embedding.
+
+Memory stays bounded while batches stream (apart from ``topics_``, one integer per document): the
+neighbour index used by ``transform`` keeps at most ``index_rows_per_topic`` documents per topic
+(default :data:`INDEX_ROWS_PER_TOPIC`), a uniform reservoir sample of that topic's documents
+(Vitter's algorithm R, seeded with the model's ``random_state``, so runs are repeatable). The
+vocabulary grows with the number of distinct terms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._validation import check_documents, check_int
+from ..describe import N_CANDIDATES, N_REPRESENTATIVE, central_documents, normalise_rows
+from ..exceptions import InputError
+from ..pipeline import Stages, fresh, redescribe
+from ..state import TopicState
+from ..vectorize import ClassTfidfTransformer
+from ..vectorize.online import OnlineCountVectorizer
+from .merge import pool_candidates
+
+__all__ = ["INDEX_ROWS_PER_TOPIC", "OnlineCountVectorizer", "OnlineStages", "partial_fit"]
+
+INDEX_ROWS_PER_TOPIC = 500
+
+
+@dataclass
+class OnlineStages(Stages):
+    """The fitted stages plus the running totals an online model needs (in memory only)."""
+
+    rng: np.random.Generator = field(default_factory=np.random.default_rng)
+    cluster_topics: dict[int, int] = field(default_factory=dict)  # cluster label -> topic id
+    embedding_sums: dict[int, np.ndarray] = field(default_factory=dict)  # topic -> sum of doc embeddings
+    index_seen: dict[int, int] = field(default_factory=dict)  # topic -> documents offered to the index
+    index_rows_per_topic: int = INDEX_ROWS_PER_TOPIC
+
+
+def _incremental(component: Any, name: str, suggestion: str) -> Any:
+    if component is None:
+        raise InputError(
+            f"{name} must have partial_fit() for online learning (partial_fit); got None, and the default "
+            f"cannot learn online: pass e.g. {name}={suggestion}"
+        )
+    if not callable(getattr(component, "partial_fit", None)):
+        raise InputError(
+            f"{name} must have partial_fit() for online learning (partial_fit); got {type(component).__name__}: "
+            f"pass e.g. {name}={suggestion}"
+        )
+    return component
+
+
+def _check_model(model: Any) -> None:
+    _incremental(model.umap_model, "umap_model", "IncrementalPCA(n_components=5) from sklearn.decomposition")
+    _incremental(model.hdbscan_model, "hdbscan_model", "MiniBatchKMeans(n_clusters=50) from sklearn.cluster")
+    vec = model.vectorizer_model
+    if vec is not None and not all(callable(getattr(vec, a, None)) for a in ("partial_fit", "transform")):
+        raise InputError(
+            "vectorizer_model must grow its vocabulary online (partial_fit() and transform()); got "
+            f"{type(vec).__name__}: pass e.g. vectorizer_model=OnlineCountVectorizer() "
+            "from topicscope.vectorize.online"
+        )
+    for name in ("zeroshot_topic_list", "seed_topic_list", "nr_topics"):
+        if getattr(model, name) is not None:
+            raise InputError(f"{name} is not supported by partial_fit; got {getattr(model, name)!r} (set it to None)")
+    model._check_params(max(int(model.min_topic_size), 2) if isinstance(model.min_topic_size, int) else 0)
+
+
+def _start(model: Any, index_rows_per_topic: int) -> OnlineStages:
+    vectorizer = fresh(model.vectorizer_model) if model.vectorizer_model is not None else OnlineCountVectorizer()
+    ctfidf = fresh(model.ctfidf_model) if model.ctfidf_model is not None else ClassTfidfTransformer()
+    return OnlineStages(
+        reducer=fresh(model.umap_model),
+        clusterer=fresh(model.hdbscan_model),
+        vectorizer=vectorizer,
+        ctfidf=ctfidf,
+        rng=np.random.default_rng(model.random_state),
+        index_rows_per_topic=index_rows_per_topic,
+    )
+
+
+def _cluster(stages: OnlineStages, embeddings: np.ndarray) -> np.ndarray:
+    """Continue the reducer and the clusterer on a batch; the batch's cluster labels."""
+    stages.reducer.partial_fit(embeddings)
+    reduced = np.asarray(stages.reducer.transform(embeddings), dtype=np.float32)
+    stages.clusterer.partial_fit(reduced)
+    if callable(getattr(stages.clusterer, "predict", None)):
+        labels = stages.clusterer.predict(reduced)
+    else:
+        labels = getattr(stages.clusterer, "labels_", None)
+    name = type(stages.clusterer).__name__
+    if labels is None or np.shape(labels) != (len(embeddings),):
+        raise InputError(f"hdbscan_model {name} must give one label per document of the batch (predict() or labels_)")
+    labels = np.asarray(labels)
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise InputError(f"hdbscan_model must return integer labels; got dtype {labels.dtype}")
+    return labels.astype(np.int64)
+
+
+def _topics_of(stages: OnlineStages, labels: np.ndarray) -> np.ndarray:
+    """Topic ids of a batch's cluster labels; unseen clusters get the next ids (largest first)."""
+    known = stages.cluster_topics
+    new, first, counts = np.unique(labels[labels >= 0], return_index=True, return_counts=True)
+    fresh_rows = [i for i, c in enumerate(new) if int(c) not in known]
+    next_id = max(known.values(), default=-1) + 1
+    for i in sorted(fresh_rows, key=lambda i: (-counts[i], first[i])):
+        known[int(new[i])] = next_id
+        next_id += 1
+    return np.array([known[int(c)] if c >= 0 else -1 for c in labels], dtype=np.int64)
+
+
+def _realign(state: TopicState | None, topic_ids: np.ndarray, vocab_size: int) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The previous class-term counts and sizes, on the rows of ``topic_ids`` and the grown vocabulary."""
+    k = len(topic_ids)
+    if state is None:
+        return sp.csr_matrix((k, vocab_size), dtype=np.float64), np.zeros(k, dtype=np.int64)
+    rows = np.searchsorted(topic_ids, state.topic_ids)
+    n_old = len(state.topic_ids)
+    move = sp.csr_matrix((np.ones(n_old), (rows, np.arange(n_old))), shape=(k, n_old))
+    old = sp.csr_matrix(state.class_term, dtype=np.float64)
+    old = sp.csr_matrix((old.data, old.indices, old.indptr), shape=(n_old, vocab_size))
+    sizes = np.zeros(k, dtype=np.int64)
+    sizes[rows] = state.sizes
+    return sp.csr_matrix(move @ old), sizes
+
+
+def _update_index(
+    stages: OnlineStages, state: TopicState | None, embeddings: np.ndarray, topics: np.ndarray, dim: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Reservoir-sample the batch into the neighbour index (at most ``index_rows_per_topic`` per topic)."""
+    cap = stages.index_rows_per_topic
+    if state is None:
+        index_emb, index_topics = np.zeros((0, dim), dtype=np.float16), np.zeros(0, dtype=np.int64)
+    else:
+        index_emb, index_topics = state.index_embeddings.copy(), state.index_topics
+    appended: list[int] = []
+    for topic in np.unique(topics):
+        slots = list(np.flatnonzero(index_topics == topic))  # this topic's rows, in slot order
+        new_rows: list[int] = []
+        seen = stages.index_seen.get(int(topic), 0)
+        for i in np.flatnonzero(topics == topic):
+            seen += 1
+            if len(slots) + len(new_rows) < cap:
+                new_rows.append(int(i))
+                continue
+            j = int(stages.rng.integers(seen))
+            if j < len(slots):
+                index_emb[slots[j]] = embeddings[i]
+            elif j < cap:
+                new_rows[j - len(slots)] = int(i)
+        stages.index_seen[int(topic)] = seen
+        appended.extend(new_rows)
+    if appended:
+        index_emb = np.concatenate([index_emb, embeddings[appended].astype(np.float16)])
+        index_topics = np.concatenate([index_topics, topics[appended]])
+    return index_emb, index_topics
+
+
+def _candidates(
+    state: TopicState | None,
+    docs: list[str],
+    embeddings: np.ndarray,
+    topics: np.ndarray,
+    topic_ids: np.ndarray,
+    topic_emb: np.ndarray,
+) -> tuple[dict[int, list[str]], dict[int, np.ndarray]]:
+    batch_ids = np.unique(topics)
+    batch_docs, batch_emb = central_documents(
+        docs, embeddings, topics, batch_ids, topic_emb[np.searchsorted(topic_ids, batch_ids)]
+    )
+    cand_docs: dict[int, list[str]] = {}
+    cand_emb: dict[int, np.ndarray] = {}
+    for row, topic in enumerate(int(t) for t in topic_ids):
+        old_docs = state.candidate_docs.get(topic, []) if state is not None else []
+        old_emb = state.candidate_embeddings.get(topic) if state is not None else None
+        pool_docs = list(old_docs) + batch_docs.get(topic, [])
+        parts = [e for e in (old_emb if old_docs else None, batch_emb.get(topic)) if e is not None and len(e)]
+        if pool_docs and parts:
+            cand_docs[topic], cand_emb[topic] = pool_candidates(
+                pool_docs, np.concatenate(parts), topic_emb[row], N_CANDIDATES
+            )
+    return cand_docs, cand_emb
+
+
+def partial_fit(model: Any, documents: Any, embeddings: Any = None, *, index_rows_per_topic: int | None = None) -> Any:
+    """Update ``model`` with one batch of documents; see the module docstring. Returns ``model``.
+
+    ``index_rows_per_topic`` (first call only) caps the neighbour index per topic
+    (default :data:`INDEX_ROWS_PER_TOPIC`).
+    """
+    from .._logging import stage, verbose_logging
+
+    with verbose_logging(bool(model.verbose)):
+        docs = check_documents(documents)
+        state: TopicState | None = getattr(model, "state_", None)
+        stages = getattr(model, "stages_", None)
+        if state is not None and not isinstance(stages, OnlineStages):
+            raise InputError(
+                "partial_fit continues a model built with partial_fit; this model was fitted with fit() or "
+                "loaded from disk, so its stages cannot learn online: start from a new TopicModel"
+            )
+        if state is None:
+            _check_model(model)
+            cap = INDEX_ROWS_PER_TOPIC if index_rows_per_topic is None else index_rows_per_topic
+            stages = _start(model, check_int(cap, "index_rows_per_topic", minimum=1))
+        emb = model._embed_documents(docs, embeddings, dim=None if state is None else state.embedding_dim)
+        verbose = bool(model.verbose)
+
+        with stage("online clustering", verbose=verbose):
+            topics = _topics_of(stages, _cluster(stages, emb))
+        with stage("online vectorizing", verbose=verbose):
+            stages.vectorizer.partial_fit(docs)
+            doc_term = sp.csr_matrix(stages.vectorizer.transform(docs), dtype=np.float64)
+            vocabulary = np.asarray(stages.vectorizer.get_feature_names_out(), dtype=object)
+
+        old_ids = state.topic_ids if state is not None else np.zeros(0, dtype=np.int64)
+        topic_ids = np.union1d(old_ids, np.unique(topics)).astype(np.int64)
+        class_term, sizes = _realign(state, topic_ids, len(vocabulary))
+        decay = getattr(stages.vectorizer, "decay", None)
+        if decay:
+            class_term = class_term * (1.0 - float(decay))
+        from ..vectorize import class_term_counts
+
+        class_term = sp.csr_matrix(class_term + class_term_counts(doc_term, topics, topic_ids))
+        for row, topic in enumerate(int(t) for t in topic_ids):
+            members = topics == topic
+            n = int(members.sum())
+            if n:
+                sizes[row] += n
+                total = emb[members].astype(np.float64).sum(axis=0)
+                stages.embedding_sums[topic] = stages.embedding_sums.get(topic, 0.0) + total
+        sums = np.stack([stages.embedding_sums[int(t)] for t in topic_ids])
+        topic_emb = normalise_rows(sums / sizes[:, None]).astype(np.float32)
+        index_emb, index_topics = _update_index(stages, state, emb, topics, emb.shape[1])
+        cand_docs, cand_emb = _candidates(state, docs, emb, topics, topic_ids, topic_emb)
+        info = dict(state.info) if state is not None else {}
+        previous = info.get("online", {"batches": 0, "documents": 0})
+        info["online"] = {
+            "batches": int(previous["batches"]) + 1,
+            "documents": int(previous["documents"]) + len(docs),
+            "index_rows_per_topic": int(stages.index_rows_per_topic),
+            "decay": None if decay is None else float(decay),
+        }
+        info.pop("labels", None)
+        new_state = TopicState(
+            topic_ids=topic_ids,
+            sizes=sizes,
+            vocabulary=vocabulary,
+            class_term=class_term,
+            ctfidf=sp.csr_matrix(class_term.shape),
+            topic_embeddings=topic_emb,
+            words={},
+            names={},
+            representative_docs={t: d[:N_REPRESENTATIVE] for t, d in cand_docs.items()},
+            custom_labels=None,
+            doc_topics=np.concatenate([state.doc_topics, topics]) if state is not None else topics,
+            index_embeddings=index_emb,
+            index_topics=index_topics,
+            info=info,
+            candidate_docs=cand_docs,
+            candidate_embeddings=cand_emb,
+        )
+        if state is not None and state.custom_labels:
+            new_state.custom_labels = dict(state.custom_labels)
+        model.state_, model.stages_ = new_state, stages
+        with stage("topic representations", verbose=verbose):
+            redescribe(model)
+        if new_state.custom_labels is not None:
+            for t in topic_ids:
+                new_state.custom_labels.setdefault(int(t), new_state.names[int(t)])
+        model.probabilities_ = None
+    return model
