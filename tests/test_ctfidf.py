@@ -71,3 +71,14 @@ def test_top_words_orders_by_weight_then_vocabulary():
 def test_top_words_respects_n(n):
     weights = sp.csr_matrix(np.arange(1, 8, dtype=float)[None, :])
     assert len(top_words(weights, np.array(list("abcdefg")), n)[0]) == n
+
+
+def test_exclusivity_weakens_shared_words_outside_their_main_topic():
+    counts = sp.csr_matrix(np.array([[4.0, 1.0, 0.0], [1.0, 0.0, 4.0]]))
+    plain = ctfidf_weights(counts).toarray()
+    excl = ctfidf_weights(counts, exclusivity=1.0).toarray()
+    # Word 0 weighs most in topic 0: kept there, weakened (by the weight ratio) in topic 1.
+    assert excl[0, 0] == pytest.approx(plain[0, 0])
+    assert excl[1, 0] == pytest.approx(plain[1, 0] * plain[1, 0] / plain[0, 0])
+    np.testing.assert_allclose(excl[:, 1:], plain[:, 1:])
+    assert ClassTfidfTransformer().exclusivity == 0.5

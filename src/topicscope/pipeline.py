@@ -15,11 +15,12 @@ import numpy as np
 
 from ._logging import logger, stage
 from .clustering import LabelsGiven, default_clusterer, fit_cluster, is_classifier_like
-from .describe import build_state, describe_topics
+from .clustering.neighbors import knn_graph
+from .describe import build_state, core_documents, describe_topics
 from .exceptions import InputError
 from .reduction import default_reducer, fit_reduce
 from .state import TopicState
-from .vectorize import ClassTfidfTransformer, default_vectorizer, fit_doc_term
+from .vectorize import ClassTfidfTransformer, class_term_counts, default_vectorizer, fit_doc_term
 from .verbs.guided import guide, seed_words
 from .verbs.reduce import reduce_state
 from .verbs.zeroshot import zeroshot_assign
@@ -180,6 +181,10 @@ def fit_topics(
         with stage("topic reduction", verbose=verbose):
             state.ctfidf = ctfidf.weights(state.class_term, state.vocabulary, boosted or ())
             reduce_state(state, params.nr_topics)
+    with stage("topic words from core documents", verbose=verbose):
+        neighbors = _neighbors(clusterer, rest, embeddings, params.random_state)
+        core = core_documents(neighbors, state.doc_topics)
+        state.class_term = class_term_counts(doc_term, np.where(core, state.doc_topics, -2), state.topic_ids)
     with stage("topic representations", verbose=verbose):
         describe_topics(
             state,
@@ -192,6 +197,14 @@ def fit_topics(
             seed_words=boosted,
         )
     return state, Stages(reducer=reducer, clusterer=clusterer, vectorizer=vectorizer, ctfidf=ctfidf)
+
+
+def _neighbors(clusterer: Any, rest: np.ndarray, embeddings: np.ndarray, random_state: int | None) -> np.ndarray:
+    """Each document's nearest neighbours: the clusterer's graph when it saw every document."""
+    known = getattr(clusterer, "neighbors_", None)
+    if known is not None and rest.all() and known.shape[0] == embeddings.shape[0]:
+        return known
+    return knn_graph(embeddings, 15, random_state=random_state)[0]
 
 
 def _analyzer(vectorizer: Any) -> Callable[[str], list[str]] | None:

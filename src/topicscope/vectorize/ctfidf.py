@@ -37,6 +37,7 @@ def ctfidf_weights(
     bm25_weighting: bool = False,
     reduce_frequent_words: bool = False,
     word_multipliers: np.ndarray | None = None,
+    exclusivity: float = 0.0,
 ) -> sp.csr_matrix:
     """Class-based TF-IDF of a (topics, vocab) count matrix.
 
@@ -44,7 +45,9 @@ def ctfidf_weights(
     ``reduce_frequent_words``). idf weighs a term by how rare it is across classes relative to the
     average class length ``A``: ``log(1 + A / f_t)``, or with ``bm25_weighting`` the BM25 form
     ``log(1 + (A - f_t + 0.5) / (f_t + 0.5))``. ``word_multipliers`` (one per term) scales the idf,
-    e.g. to boost seed words.
+    e.g. to boost seed words. ``exclusivity`` (a) scales each weight by ``(w / max_topics w) ** a``,
+    the max taken over the topics for that word: a word keeps its full weight in the topic where it
+    weighs most and loses some elsewhere, so fewer words name several topics.
     """
     counts = sp.csr_matrix(class_term, dtype=np.float64)
     row_sums = np.asarray(counts.sum(axis=1)).ravel()
@@ -63,7 +66,13 @@ def ctfidf_weights(
     tf = sp.csr_matrix(inv_rows @ counts)
     if reduce_frequent_words:
         tf.data = np.sqrt(tf.data)
-    return sp.csr_matrix(tf @ sp.diags(idf))
+    weights = sp.csr_matrix(tf @ sp.diags(idf))
+    if exclusivity > 0 and weights.nnz:
+        col_max = np.asarray(weights.max(axis=0).todense()).ravel()
+        cols = weights.indices
+        ratio = weights.data / np.where(col_max[cols] > 0, col_max[cols], 1.0)
+        weights.data = weights.data * ratio**exclusivity
+    return weights
 
 
 def top_words(weights: sp.spmatrix, vocabulary: Sequence[str], n: int) -> list[list[tuple[str, float]]]:
@@ -89,6 +98,10 @@ class ClassTfidfTransformer:
     reduce_frequent_words : take the square root of term frequencies.
     seed_words : words whose idf is multiplied by ``seed_multiplier`` (guided topic words).
     seed_multiplier : the boost for ``seed_words``.
+    exclusivity : how much a word shared by several topics is weakened outside the topic where it
+        weighs most (0 = plain c-TF-IDF). The default 0.5 was chosen by the benchmark: on
+        octis_m10 (nr_topics 10/30/50) topic diversity 0.90 -> 0.95 for NPMI 0.027 -> 0.013, and on
+        octis_bbc diversity 0.86 -> 0.91 for NPMI 0.157 -> 0.155 (BENCHMARKS.md).
     """
 
     def __init__(
@@ -97,11 +110,13 @@ class ClassTfidfTransformer:
         reduce_frequent_words: bool = False,
         seed_words: Sequence[str] | None = None,
         seed_multiplier: float = 2.0,
+        exclusivity: float = 0.5,
     ) -> None:
         self.bm25_weighting = bm25_weighting
         self.reduce_frequent_words = reduce_frequent_words
         self.seed_words = seed_words
         self.seed_multiplier = seed_multiplier
+        self.exclusivity = exclusivity
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         return {
@@ -109,6 +124,7 @@ class ClassTfidfTransformer:
             "reduce_frequent_words": self.reduce_frequent_words,
             "seed_words": self.seed_words,
             "seed_multiplier": self.seed_multiplier,
+            "exclusivity": self.exclusivity,
         }
 
     def set_params(self, **params: Any) -> ClassTfidfTransformer:
@@ -139,4 +155,5 @@ class ClassTfidfTransformer:
             bm25_weighting=self.bm25_weighting,
             reduce_frequent_words=self.reduce_frequent_words,
             word_multipliers=self.multipliers(vocabulary, extra_seed_words),
+            exclusivity=check_float(self.exclusivity, "exclusivity", low=0.0, high=100.0),
         )
