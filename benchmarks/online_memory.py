@@ -8,7 +8,7 @@ Each measurement runs in its own subprocess and reports its peak resident memory
   memory-mapped and copied one batch at a time) and call ``partial_fit`` with IncrementalPCA,
   MiniBatchKMeans and OnlineCountVectorizer; the neighbour index is a reservoir of at most
   ``INDEX_ROWS_PER_TOPIC`` rows per topic;
-* single: the default TopicModel (UMAP + HDBSCAN) fitted on all titles with their embeddings.
+* single: the default TopicModel (kNN graph + Leiden) fitted on all titles with their embeddings.
 
 Run: .venv/bin/python benchmarks/online_memory.py  (a few minutes on 2 cores)
 """
@@ -129,7 +129,7 @@ def main() -> None:
             f"{r['mode']:<10} {r.get('docs', '-'):>6} {r.get('topics', '-'):>6} {r.get('index_rows', '-'):>10} "
             f"{nmi:>6} {r['seconds']:>8.1f} {r['peak_rss_mib']:>12.0f}"
         )
-    print(f"(online: batches of {BATCH}, IncrementalPCA(5) + MiniBatchKMeans({N_CLUSTERS}); single: UMAP + HDBSCAN)")
+    print(f"(online: batches of {BATCH}, IncrementalPCA(5) + MiniBatchKMeans({N_CLUSTERS}); single: the default pipeline)")
 
 
 if __name__ == "__main__":
