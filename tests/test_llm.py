@@ -459,7 +459,7 @@ def assert_good_labels(out: dict, topics: list[int]) -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.llm
-def test_llamacpp_end_to_end_and_cache(bbc, gguf_path):
+def test_llamacpp_end_to_end_and_cache(bbc, gguf_path, tmp_path):
     from topicscope import TopicModel
 
     docs, emb = bbc[0][:300], bbc[2][:300]
@@ -474,10 +474,15 @@ def test_llamacpp_end_to_end_and_cache(bbc, gguf_path):
     for prompt in rep.prompts_.values():
         docs_in = prompt_documents(prompt)
         assert 1 <= len(docs_in) <= 2 and all(len(d.split()) <= 30 for d in docs_in)
-    first_names = names
-    TopicModel(representation_model=rep, min_topic_size=20, random_state=0).fit(docs, embeddings=emb)
+    again = TopicModel(representation_model=rep, min_topic_size=20, random_state=0).fit(docs, embeddings=emb)
     assert rep.calls_ == 0 and rep.cache_hits_ >= len(topics)
-    assert set(rep.prompts_) == set(topics) and first_names == names
+    assert set(rep.prompts_) == set(topics)
+    assert again.get_topic_info()["Name"].tolist() == info["Name"].tolist()
+    # The labels survive save/load; the saved model names no local file (the GGUF path).
+    model.save(tmp_path / "m")
+    saved = b"".join(p.read_bytes() for p in (tmp_path / "m").iterdir())
+    assert str(gguf_path).encode() not in saved and b".gguf" not in saved
+    assert TopicModel.load(tmp_path / "m").get_topic_info()["Name"].tolist() == info["Name"].tolist()
 
 
 @pytest.mark.slow

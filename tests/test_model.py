@@ -10,7 +10,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import normalized_mutual_info_score
 
 from topicscope import TopicModel
-from topicscope.exceptions import NotFittedError
+from topicscope.exceptions import InputError, NotFittedError
 from topicscope.reduction import Identity
 
 # Measured 2026-11-28 with random_state=42 and the default graph clusterer: NMI 0.795 with the
@@ -162,11 +162,17 @@ def test_set_and_generate_topic_labels(fitted_bbc):
     assert len(labels) == len(model.topic_sizes_)
     first = list(model.topic_sizes_).index(0)
     assert labels[first].startswith("0 ") and len(labels[first].split(" ")) == 3
-    model.set_topic_labels({0: "Sport"})
-    info = model.get_topic_info()
-    assert info.loc[info.Topic == 0, "CustomName"].iloc[0] == "Sport"
-    assert info.loc[info.Topic == 1, "CustomName"].iloc[0] == info.loc[info.Topic == 1, "Name"].iloc[0]
-    model.state_.custom_labels = None
+    try:
+        model.set_topic_labels({0: "Sport"})
+        info = model.get_topic_info()
+        assert info.loc[info.Topic == 0, "CustomName"].iloc[0] == "Sport"
+        assert info.loc[info.Topic == 1, "CustomName"].iloc[0] == info.loc[info.Topic == 1, "Name"].iloc[0]
+        with pytest.raises(InputError, match="topic_labels keys"):
+            model.set_topic_labels({"sport": "Sport"})
+        with pytest.raises(InputError, match="topic must be an integer"):
+            model.get_topic("zero")
+    finally:
+        model.state_.custom_labels = None
 
 
 def test_document_info(fitted_bbc, octis_bbc):
@@ -183,3 +189,41 @@ def test_empty_and_duplicate_documents_are_legal(octis_bbc):
     model = TopicModel(umap_model=PCA(5, random_state=0), min_topic_size=5)
     topics, _ = model.fit_transform(docs, embeddings=emb)
     assert len(topics) == 304 and topics[-1] == topics[-2] == topics[0]
+
+
+def test_transform_of_no_documents_keeps_the_types(fitted_bbc):
+    model, _, _ = fitted_bbc
+    topics, probs = model.transform([])
+    assert topics == [] and probs.shape == (0,)
+
+
+def test_refit_resets_probabilities(octis_bbc):
+    docs, _, emb = octis_bbc
+    model = TopicModel(min_topic_size=5, random_state=0)
+    model.fit_transform(docs[:600], embeddings=emb[:600])
+    model.fit(docs[:400], embeddings=emb[:400])
+    assert len(model.get_document_info(docs[:400])) == 400
+
+
+def test_zero_vector_documents_are_outliers_not_majority(octis_bbc):
+    docs, _, emb = octis_bbc
+    model = TopicModel(min_topic_size=5, random_state=0).fit(docs[:500], embeddings=emb[:500])
+    topics, probs = model.transform(["x", "y"], embeddings=np.zeros((2, emb.shape[1]), dtype="float32"))
+    assert topics == [-1, -1] and np.all(probs == 0)
+
+
+def test_probabilities_belong_to_the_fitted_topics(octis_bbc):
+    docs, _, emb = octis_bbc
+    model = TopicModel(min_topic_size=5, calculate_probabilities=False, random_state=0)
+    topics, probs = model.fit_transform(docs[:500], embeddings=emb[:500])
+    full = TopicModel(min_topic_size=5, calculate_probabilities=True, random_state=0)
+    _, matrix = full.fit_transform(docs[:500], embeddings=emb[:500])
+    ids = [t for t in sorted(full.topic_sizes_) if t != -1]
+    expected = [matrix[i, ids.index(t)] if t in ids else 0.0 for i, t in enumerate(topics)]
+    np.testing.assert_allclose(probs, expected)
+
+
+def test_bad_representation_model_fails_before_any_work(octis_bbc):
+    docs, _, emb = octis_bbc
+    with pytest.raises(InputError, match=r"representation_model\['X'\] must be a representation model"):
+        TopicModel(representation_model={"X": "keybert"}).fit(docs[:50], embeddings=emb[:50])

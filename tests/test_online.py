@@ -243,3 +243,13 @@ def test_online_count_vectorizer():
     for bad in (1.0, -0.1, "x"):
         with pytest.raises(InputError, match="decay"):
             OnlineCountVectorizer(decay=bad).partial_fit(["a b"])
+
+
+def test_reduce_ends_the_stream_with_a_clear_error(dblp):
+    model = _model()
+    batches = _batches(dblp, 2)
+    online.partial_fit(model, *batches[0])
+    model.reduce_topics(3)
+    assert len([t for t in model.topic_sizes_ if t != -1]) == 3
+    with pytest.raises(InputError, match="cannot learn online"):
+        model.partial_fit(*batches[1])

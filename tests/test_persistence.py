@@ -94,9 +94,53 @@ def test_bad_files_are_reported(tmp_path, small_model):
 @given(labels=st.dictionaries(st.integers(0, 5), st.text(min_size=1, max_size=20), min_size=1))
 def test_custom_labels_round_trip(small_model, tmp_path_factory, labels):
     path = tmp_path_factory.mktemp("m")
-    small_model.set_topic_labels(labels)
-    small_model.save(path)
-    loaded = TopicModel.load(path)
-    assert loaded.custom_labels_ == small_model.custom_labels_
-    assert all(loaded.custom_labels_[t] == v for t, v in labels.items())
-    small_model.state_.custom_labels = None
+    try:
+        small_model.set_topic_labels(labels)
+        small_model.save(path)
+        loaded = TopicModel.load(path)
+        assert loaded.custom_labels_ == small_model.custom_labels_
+        assert all(loaded.custom_labels_[t] == v for t, v in labels.items())
+    finally:
+        small_model.state_.custom_labels = None
+
+
+def test_every_state_field_round_trips(fitted_bbc, tmp_path):
+    import dataclasses
+
+    import scipy.sparse as sp
+
+    model, _, _ = fitted_bbc
+    model.save(tmp_path / "m", save_documents=True)
+    loaded = TopicModel.load(tmp_path / "m")
+    skip = {"candidate_docs", "candidate_embeddings"}  # in memory only, by design
+    for field in dataclasses.fields(model.state_):
+        if field.name in skip:
+            continue
+        a, b = getattr(model.state_, field.name), getattr(loaded.state_, field.name)
+        if sp.issparse(a):
+            assert (a != b).nnz == 0, field.name
+        elif isinstance(a, np.ndarray):
+            np.testing.assert_array_equal(a, b, err_msg=field.name)
+        else:
+            assert a == b, field.name
+    assert loaded.get_params() == {**model.get_params(), "embedding_model": None}
+
+
+def test_numpy_parameters_save(octis_bbc, tmp_path):
+    docs, _, emb = octis_bbc
+    model = TopicModel(min_topic_size=np.int64(5), random_state=np.int64(1), top_n_words=np.int64(5))
+    model.fit(docs[:300], embeddings=emb[:300])
+    model.save(tmp_path / "m")
+    assert TopicModel.load(tmp_path / "m").get_params()["min_topic_size"] == 5
+
+
+def test_load_with_a_representation_model_re_describes_with_it(octis_bbc, tmp_path):
+    from topicscope.representation import MaximalMarginalRelevance
+
+    docs, _, emb = octis_bbc
+    model = TopicModel(umap_model=PCA(10, random_state=0), hdbscan_model=KMeans(6, n_init=3, random_state=0))
+    model.fit(docs[:600], embeddings=emb[:600])
+    model.save(tmp_path / "m")
+    mmr = MaximalMarginalRelevance(diversity=0.3)
+    loaded = TopicModel.load(tmp_path / "m", representation_model=mmr)
+    assert loaded.representation_model is mmr

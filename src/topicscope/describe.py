@@ -118,6 +118,17 @@ def _as_chain(model: Any) -> list[Any]:
     return list(model) if isinstance(model, (list, tuple)) else [model]
 
 
+def check_representation_model(spec: Any) -> None:
+    """Validate ``representation_model`` before any work: a model, a list of them or a dict."""
+    if spec is None:
+        return
+    items = spec.items() if isinstance(spec, dict) else [(None, spec)]
+    for name, value in items:
+        where = "representation_model" if name is None else f"representation_model[{name!r}]"
+        for model in _as_chain(value):
+            _check_representation(model, where)
+
+
 def _check_representation(model: Any, where: str) -> None:
     if not callable(getattr(model, "describe", None)):
         raise InputError(

@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator
 from . import describe as _describe
 from ._logging import stage, verbose_logging
 from ._validation import check_documents, check_embeddings, check_int, check_labels
+from .describe import check_representation_model
 from .embedding import Embedder, resolve_embedder
 from .exceptions import InputError, NotFittedError
 from .state import TopicState
@@ -36,9 +37,12 @@ class TopicModel(BaseEstimator):
     zeroshot_topic_list, zeroshot_min_similarity : named topics matched by cosine similarity.
     embedding_model : None (the packaged all-MiniLM-L6-v2), a sentence-transformers name or
         path, or any object with ``encode(list[str])``.
-    umap_model : the reducer (default UMAP, 5 components); ``reduction.Identity()`` skips it.
-    hdbscan_model : the clusterer (default HDBSCAN), any scikit-learn clusterer, a classifier
-        (supervised) or ``clustering.LabelsGiven()`` (manual).
+    umap_model : the reducer. Default: none (``reduction.Identity()``) for the default clusterer,
+        UMAP (5 components, cosine) for a clusterer of yours; ``reduction.umap_reducer`` builds it.
+    hdbscan_model : the clusterer. Default: Leiden communities of the documents' nearest-neighbour
+        graph (``clustering.GraphCommunities``); any scikit-learn clusterer (HDBSCAN via
+        ``clustering.hdbscan_clusterer``), a classifier (supervised) or ``clustering.LabelsGiven()``
+        (manual).
     vectorizer_model : default ``CountVectorizer(stop_words="english")``.
     ctfidf_model : a ``vectorize.ClassTfidfTransformer``.
     representation_model : a representation model, a list (chain) or a dict (named aspects).
@@ -100,6 +104,7 @@ class TopicModel(BaseEstimator):
             check_int(self.random_state, "random_state", minimum=0)
         check_seed_topic_list(self.seed_topic_list)
         check_zeroshot_params(self.zeroshot_topic_list, self.zeroshot_min_similarity)
+        check_representation_model(self.representation_model)
         if n_docs < self.min_topic_size:
             raise InputError(
                 f"documents must number at least min_topic_size={self.min_topic_size} to form a topic; "
@@ -134,6 +139,7 @@ class TopicModel(BaseEstimator):
             labels = check_labels(y, len(docs)) if y is not None else None
             emb = self._embed_documents(docs, embeddings)
             # The model is loaded only if a stage really needs it (zero-shot names, KeyBERT words).
+            self.probabilities_ = None
             self.state_, self.stages_ = fit_topics(self, docs, emb, labels, self._embed_fn())
         return self
 
@@ -142,7 +148,8 @@ class TopicModel(BaseEstimator):
     ) -> tuple[list[int], np.ndarray]:
         """Fit, then return (topics, probabilities) of the training documents."""
         self.fit(documents, embeddings=embeddings, y=y)
-        self.probabilities_ = self._probabilities(self.state_.index_embeddings.astype(np.float32))[1]
+        state = self.state_
+        self.probabilities_ = self._probabilities(state.index_embeddings.astype(np.float32), topics=state.doc_topics)[1]
         return self.topics_, self.probabilities_
 
     # ---------------------------------------------------------------- inference
@@ -154,26 +161,39 @@ class TopicModel(BaseEstimator):
             )
         return state
 
-    def _probabilities(self, emb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _probabilities(self, emb: np.ndarray, topics: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(topics, probabilities) of documents from the neighbour index.
+
+        With ``topics`` (the training documents' topics of fit) those topics are kept and their
+        probabilities reported; otherwise each document takes the topic of its neighbours, or the
+        zero-shot topic whose name it is close enough to.
+        """
         state = self._state()
-        emb = emb.astype(np.float16).astype(np.float32)  # the precision of the index
-        topics, probs = knn_assign(emb, state.index_embeddings, state.index_topics, state.topic_ids)
-        if state.zeroshot_names and "zeroshot" in state.info:
-            zs = state.info["zeroshot"]
-            forced = zeroshot_transform(emb, state.zeroshot_embeddings, zs["topic_ids"], zs["min_similarity"])
-            topics = np.where(forced >= -1, forced, topics)
         cols = state.topic_ids != -1
+        if emb.shape[0] == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, int(cols.sum())) if self.calculate_probabilities else 0)
+        emb = emb.astype(np.float16).astype(np.float32)  # the precision of the index
+        found, probs = knn_assign(emb, state.index_embeddings, state.index_topics, state.topic_ids)
+        if topics is None:
+            topics = found
+            if state.zeroshot_names and "zeroshot" in state.info:
+                zs = state.info["zeroshot"]
+                forced = zeroshot_transform(emb, state.zeroshot_embeddings, zs["topic_ids"], zs["min_similarity"])
+                topics = np.where(forced >= -1, forced, topics)
         probs = probs[:, cols]
         if not self.calculate_probabilities:
             col = {int(t): j for j, t in enumerate(state.topic_ids[cols])}
-            probs = np.array([probs[i, col[t]] if t in col else 0.0 for i, t in enumerate(topics)])
-        return topics, probs
+            probs = np.array([probs[i, col[int(t)]] if int(t) in col else 0.0 for i, t in enumerate(topics)])
+        return np.asarray(topics), probs
 
     def transform(self, documents: Sequence[str], embeddings: Any = None) -> tuple[list[int], np.ndarray]:
         """Topics and probabilities of new documents (on training documents: the topics of fit)."""
         state = self._state()
         with verbose_logging(bool(self.verbose)):
-            docs = check_documents(documents)
+            docs = check_documents(documents, allow_empty=True)
+            if not docs:
+                empty = np.zeros((0, state.embedding_dim), dtype=np.float32)
+                return [], self._probabilities(empty)[1]
             emb = self._embed_documents(docs, embeddings, dim=state.embedding_dim)
             topics, probs = self._probabilities(emb)
         return [int(t) for t in topics], probs
@@ -219,7 +239,7 @@ class TopicModel(BaseEstimator):
     def get_topic(self, topic: int, full: bool = False) -> list[tuple[str, float]] | dict[str, Any] | bool:
         """The words of ``topic`` (False if it does not exist); ``full`` adds the aspects."""
         state = self._state()
-        topic = int(topic)
+        topic = check_int(topic, "topic")
         if topic not in state.words:
             return False
         if full:
@@ -279,7 +299,8 @@ class TopicModel(BaseEstimator):
         state = self._state()
         ids = [int(t) for t in state.topic_ids]
         if isinstance(topic_labels, Mapping):
-            unknown = [t for t in topic_labels if int(t) not in ids]
+            keys = [check_int(t, "topic_labels keys (topic ids)") for t in topic_labels]
+            unknown = [t for t in keys if t not in ids]
             if unknown:
                 raise InputError(f"topic_labels names unknown topics {unknown}; topics are {ids}")
             custom = {t: state.names[t] for t in ids}
@@ -303,11 +324,17 @@ class TopicModel(BaseEstimator):
         save_model(self, Path(path), save_documents=save_documents)
 
     @classmethod
-    def load(cls, path: str | Path, *, embedding_model: Any = None) -> TopicModel:
-        """Load a saved model; pass ``embedding_model`` when it was fitted with a custom object."""
+    def load(cls, path: str | Path, *, embedding_model: Any = None, representation_model: Any = None) -> TopicModel:
+        """Load a saved model; pass ``embedding_model`` when it was fitted with a custom object.
+
+        Representation models (KeyBERT, LLM labellers) are not saved: their words and labels are.
+        Pass ``representation_model`` again to use it when topics are re-described (reduce, merge).
+        """
         from .persistence import load_model
 
-        return load_model(cls, Path(path), embedding_model=embedding_model)
+        model = load_model(cls, Path(path), embedding_model=embedding_model)
+        model.representation_model = representation_model
+        return model
 
     # -------------------------------------------------------------------- verbs
     def reduce_topics(self, nr_topics: int | str) -> TopicModel:

@@ -45,6 +45,25 @@ def _words_from(data: dict[str, list[list[Any]]]) -> dict[int, list[tuple[str, f
     return {int(t): [(str(w), float(s)) for w, s in ws] for t, ws in data.items()}
 
 
+def _jsonable(value: Any) -> Any:
+    """Parameters as JSON values (numpy scalars and tuples included)."""
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
+def _component_name(component: Any) -> Any:
+    if isinstance(component, dict):
+        return {str(k): _component_name(v) for k, v in component.items()}
+    if isinstance(component, (list, tuple)):
+        return [_component_name(v) for v in component]
+    return f"{type(component).__module__}.{type(component).__qualname__}"
+
+
 def save_model(model: Any, path: Path, *, save_documents: bool = False) -> None:
     from safetensors.numpy import save_file
 
@@ -52,12 +71,10 @@ def save_model(model: Any, path: Path, *, save_documents: bool = False) -> None:
     if path.exists() and not path.is_dir():
         raise InputError(f"path must be a folder to save the model in; {str(path)!r} is a file")
     path.mkdir(parents=True, exist_ok=True)
-    params = {}
-    for name in _SCALAR_PARAMS:
-        value = getattr(model, name)
-        params[name] = list(value) if isinstance(value, tuple) else value
+    params = {name: _jsonable(getattr(model, name)) for name in _SCALAR_PARAMS}
+    # Class names only: a component's repr can hold local paths (a GGUF file) or secrets.
     components = {
-        name: repr(getattr(model, name))[:500]
+        name: _component_name(getattr(model, name))
         for name in ("umap_model", "hdbscan_model", "vectorizer_model", "ctfidf_model", "representation_model")
         if getattr(model, name) is not None
     }

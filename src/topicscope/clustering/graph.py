@@ -36,8 +36,9 @@ def leiden_membership(idx: np.ndarray, sim: np.ndarray, *, resolution: float, ra
     graph = igraph.Graph(n=n, edges=np.column_stack([src, dst]), directed=False)
     graph.es["weight"] = sim.ravel()[ok].astype(np.float64)
     graph = graph.simplify(combine_edges="max")
-    # igraph draws from a global generator: seed it for this call only, then restore it.
-    previous = igraph.set_random_number_generator(random.Random(0 if random_state is None else random_state))
+    # igraph draws from a global generator: seed it for this call only. igraph cannot report the
+    # generator it had, so afterwards it is set back to its default, Python's `random` module.
+    previous = igraph.set_random_number_generator(random.Random(0 if random_state is None else int(random_state)))
     try:
         part = graph.community_leiden(
             objective_function="modularity", weights="weight", resolution=resolution, n_iterations=-1
@@ -63,7 +64,7 @@ def dissolve_small(labels: np.ndarray, idx: np.ndarray, sim: np.ndarray, min_siz
             continue
         votes = np.bincount(neigh[ok], weights=weights[i][ok], minlength=labels.max() + 1)
         best = int(np.argmax(votes))
-        if votes[best] >= min_share * weights[i].sum():
+        if votes[best] > 0 and votes[best] >= min_share * weights[i].sum():
             labels[i] = best
     return labels
 
@@ -171,18 +172,30 @@ class GraphCommunities:
             self.labels_ = np.zeros(X.shape[0], dtype=np.int64)
             return self
         idx, sim = knn_graph(X, k, random_state=self.random_state)
+        self.neighbors_ = idx  # the plain similarity graph (label steering below only reweights it)
         if y is not None:
             idx, sim = steer_with_labels(X, idx, sim, y, k)
         target = check_int(self.min_clusters, "min_clusters", minimum=1, allow_none=True)
-        labels = leiden_membership(idx, sim, resolution=resolution, random_state=self.random_state)
-        labels = dissolve_small(labels, idx, sim, min_size, share)
+        labels = dissolve_small(
+            leiden_membership(idx, sim, resolution=resolution, random_state=self.random_state),
+            idx,
+            sim,
+            min_size,
+            share,
+        )
+        best, best_resolution = labels, resolution
+
+        def count(lab: np.ndarray) -> int:
+            return len(np.unique(lab[lab >= 0]))
+
         steps = 0
-        while target is not None and len(np.unique(labels[labels >= 0])) < target and steps < 12:
+        while target is not None and count(best) < target and steps < 12:
             resolution *= 1.5
             steps += 1
             labels = leiden_membership(idx, sim, resolution=resolution, random_state=self.random_state)
             labels = dissolve_small(labels, idx, sim, min_size, share)
-        self.labels_ = labels
-        self.resolution_ = resolution
-        self.neighbors_ = idx
+            if count(labels) > count(best):  # past some point pieces fall below min_cluster_size
+                best, best_resolution = labels, resolution
+        self.labels_ = best
+        self.resolution_ = best_resolution
         return self

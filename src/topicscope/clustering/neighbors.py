@@ -80,10 +80,12 @@ def ivf_knn(X: np.ndarray, k: int, *, n_probe: int = 8, random_state: int | None
         block = X[query] @ X[cand].T
         block[cand[None, :] == query[:, None]] = -np.inf
         cols, vals = _top_k(block, k)
-        if cols.shape[1] < k:  # fewer candidates than k: pad with self-free exact search later
-            cols = np.pad(cols, ((0, 0), (0, k - cols.shape[1])), constant_values=0)
+        found = cand[cols]
+        if found.shape[1] < k:  # fewer candidates than k: pad with the document itself, at -inf
+            found = np.pad(found, ((0, 0), (0, k - found.shape[1])))
+            found[:, cols.shape[1] :] = query[:, None]
             vals = np.pad(vals, ((0, 0), (0, k - vals.shape[1])), constant_values=-np.inf)
-        idx[query] = cand[cols]
+        idx[query] = found
         sim[query] = vals
     return idx, sim
 
@@ -92,6 +94,7 @@ def knn_graph(X: np.ndarray, k: int, *, random_state: int | None = 0) -> tuple[n
     """k nearest neighbours of every row of L2-normalised ``X`` (exact below EXACT_LIMIT rows)."""
     k = max(1, min(k, X.shape[0] - 1))
     X = np.ascontiguousarray(X, dtype=np.float32)
+    random_state = 0 if random_state is None else random_state  # repeatable by default
     if X.shape[0] <= EXACT_LIMIT:
         return exact_knn(X, k)
     return ivf_knn(X, k, random_state=random_state)

@@ -36,6 +36,19 @@ def _normalise(arr: Any, n_rows: int, source: str) -> np.ndarray:
     return out / norms
 
 
+def _accepts(func: Any, *names: str) -> bool:
+    """Whether ``func`` takes these keyword arguments (or **kwargs)."""
+    import inspect
+
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return True
+    return all(n in params for n in names)
+
+
 class _TextCache:
     """A bounded cache of embeddings keyed by a hash of the text: a refit never re-embeds."""
 
@@ -71,9 +84,9 @@ class EncoderEmbedder:
         self._cache = _TextCache() if cache else None
 
     def _encode(self, texts: list[str], verbose: bool) -> np.ndarray:
-        try:
+        if _accepts(self.encoder.encode, "batch_size", "show_progress_bar"):
             out = self.encoder.encode(texts, batch_size=self.batch_size, show_progress_bar=verbose)
-        except TypeError:
+        else:
             out = self.encoder.encode(texts)
         return _normalise(out, len(texts), type(self.encoder).__name__)
 

@@ -64,6 +64,10 @@ class LLMLabeler(BaseRepresentation):
     ``hint_prompts_`` (prompts re-sent to make a duplicate label distinct), ``answers_`` (topic
     -> raw answer), ``failures_`` (topic -> why its keyword label was used), ``calls_``
     (model calls made, cached answers excluded) and ``cache_hits_``.
+
+    Unlike the other stages, a labeller is used as given, not cloned, by ``TopicModel.fit``: its
+    answer cache and loaded model live on it, so a refit or a reduction with the same labeller
+    does not ask the model again. The attributes above describe its latest ``describe`` call.
     """
 
     produces_label = True

@@ -21,7 +21,7 @@ Words = list[tuple[str, float]]
 class TopicContext:
     """The explicit inputs of a representation model.
 
-    topic_ids : the topics to describe (the outlier topic -1 included when present).
+    topic_ids : the topics to describe (never the outlier topic -1, which keeps its c-TF-IDF words).
     words : the current representation per topic: c-TF-IDF words, or the previous model's
         output in a chain.
     vocabulary, ctfidf : the vocabulary and the (topics, vocab) c-TF-IDF matrix, rows aligned

@@ -29,7 +29,7 @@ class OnlineCountVectorizer(BaseEstimator):
     ----------
     decay : None, or the share of the accumulated topic-term counts forgotten at each new batch
         (a number in [0, 1)); used by ``TopicModel.partial_fit``.
-    stop_words, ngram_range, lowercase, token_pattern, min_token_length : the analyzer, as in
+    stop_words, ngram_range, lowercase, token_pattern : the analyzer, as in
         scikit-learn's ``CountVectorizer`` (default: English stop words dropped).
     """
 

@@ -57,6 +57,8 @@ def knn_assign(
         best = topic_ids[np.argmax(block_probs, axis=1)]
         exact = nn_sims[:, 0] >= EXACT_MATCH
         best[exact] = index_topics[nn[exact, 0]]
+        # A document similar to nothing (e.g. a zero vector) is an outlier, not the majority topic.
+        best[nn_sims[:, 0] <= 0] = -1
         topics[start : start + len(block)] = best
         probs[start : start + len(block)] = block_probs
     return topics, probs

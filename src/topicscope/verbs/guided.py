@@ -66,5 +66,5 @@ def guide(
     nudged = embeddings.copy()
     mask = labels >= 0
     nudged[mask] = (1 - PULL) * embeddings[mask] + PULL * seeds[labels[mask]]
-    nudged /= np.linalg.norm(nudged, axis=1, keepdims=True)
+    nudged /= np.maximum(np.linalg.norm(nudged, axis=1, keepdims=True), 1e-12)
     return nudged.astype(np.float32), labels

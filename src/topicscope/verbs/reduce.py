@@ -83,6 +83,10 @@ def reduce_state(state: TopicState, nr_topics: int | str) -> dict[int, int]:
     zs = state.info.get("zeroshot")
     if zs:
         zs["topic_ids"] = [None if t is None else mapping[t] for t in zs["topic_ids"]]
+    if "merge_mappings" in state.info:  # a merged model: its source-id maps follow the reduction
+        state.info["merge_mappings"] = [
+            {src: mapping[int(dst)] for src, dst in m.items()} for m in state.info["merge_mappings"]
+        ]
     return mapping
 
 
@@ -96,4 +100,11 @@ def reduce_fitted(model: Any, nr_topics: int | str) -> dict[int, int]:
     mapping = reduce_state(model._state(), nr_topics)
     redescribe(model)
     model.probabilities_ = None
+    stages = getattr(model, "stages_", None)
+    if stages is not None and hasattr(stages, "cluster_topics"):
+        # An online model's running totals are keyed by the old topic ids: after a reduction the
+        # stream cannot continue, and partial_fit says so (a model that cannot learn online).
+        from ..pipeline import Stages
+
+        model.stages_ = Stages(reducer=None, clusterer=None, vectorizer=stages.vectorizer, ctfidf=stages.ctfidf)
     return mapping
