@@ -129,10 +129,8 @@ def main() -> None:
             f"{r['mode']:<10} {r.get('docs', '-'):>6} {r.get('topics', '-'):>6} {r.get('index_rows', '-'):>10} "
             f"{nmi:>6} {r['seconds']:>8.1f} {r['peak_rss_mib']:>12.0f}"
         )
-    print(
-        f"(online: batches of {BATCH}, IncrementalPCA(5) + MiniBatchKMeans({N_CLUSTERS}); "
-        "single: the default pipeline)"
-    )
+    stages = f"IncrementalPCA(5) + MiniBatchKMeans({N_CLUSTERS})"
+    print(f"(online: batches of {BATCH}, {stages}; single: the default pipeline)")
 
 
 if __name__ == "__main__":
