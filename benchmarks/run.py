@@ -174,6 +174,9 @@ def main() -> None:
             + table(e, list(e[0]))
         )
     sections.insert(1, "## Targets\n\n" + "\n".join(f"- {v}" for v in verdicts) + "\n")
+    tried = Path(__file__).resolve().parent / "tried.md"
+    if tried.is_file():
+        sections.append(tried.read_text(encoding="utf-8"))
     Path(args.out).write_text("\n\n".join(sections) + "\n", encoding="utf-8")
     Path(args.out).with_suffix(".json").write_text(json.dumps(raw, indent=1, default=float))
     print("\n".join(verdicts))
