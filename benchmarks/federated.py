@@ -11,30 +11,15 @@ Run: .venv/bin/python benchmarks/federated.py  (a few minutes on 2 cores)
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 
-import numpy as np
+from common import load  # benchmarks/ is on sys.path when this script runs
 from sklearn.metrics import normalized_mutual_info_score
 
 from topicscope import TopicModel
 from topicscope.representation import KeyBERTInspired
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "20newsgroups"
-
-
-def load() -> tuple[list[str], list[str], np.ndarray]:
-    texts, labels = [], []
-    with (DATA / "docs.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            texts.append(row["text"])
-            labels.append(row.get("label"))
-    return texts, labels, np.load(DATA / "embeddings_minilm.npy").astype(np.float32)
-
-
-all_docs, all_labels, all_embeddings = load()
+all_docs, all_labels, all_embeddings = load("20newsgroups")
 start = time.perf_counter()
 shard_seconds = []
 

@@ -85,18 +85,12 @@ def run_online() -> dict:
 
 
 def run_single() -> dict:
-    import numpy as np
+    from common import load
     from sklearn.metrics import normalized_mutual_info_score
 
     from topicscope import TopicModel
 
-    docs, labels = [], []
-    with (DATA / "docs.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            docs.append(row["text"])
-            labels.append(row.get("label"))
-    emb = np.load(DATA / "embeddings_minilm.npy").astype(np.float32)
+    docs, labels, emb = load("octis_dblp")
     model = TopicModel(random_state=42).fit(docs, embeddings=emb)
     return {
         "docs": len(model.topics_),

@@ -17,6 +17,7 @@ import random
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin
 
 from .._validation import check_float, check_int
 from ..exceptions import missing_extra
@@ -117,7 +118,7 @@ def steer_with_labels(
     return idx, sim
 
 
-class GraphCommunities:
+class GraphCommunities(ClusterMixin, BaseEstimator):
     """Leiden communities of the k-nearest-neighbour graph (the default clusterer).
 
     ``fit(X, y)`` accepts partial labels (-1 = unknown) that steer the graph (see
@@ -153,24 +154,6 @@ class GraphCommunities:
         self.random_state = random_state
 
     uses_partial_labels = True
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {
-            "n_neighbors": self.n_neighbors,
-            "resolution": self.resolution,
-            "min_cluster_size": self.min_cluster_size,
-            "min_share": self.min_share,
-            "min_clusters": self.min_clusters,
-            "random_state": self.random_state,
-        }
-
-    def set_params(self, **params: Any) -> GraphCommunities:
-        for key, value in params.items():
-            setattr(self, key, value)
-        return self
-
-    def __repr__(self) -> str:
-        return "GraphCommunities(" + ", ".join(f"{k}={v!r}" for k, v in self.get_params().items()) + ")"
 
     def fit(self, X: np.ndarray, y: Any = None) -> GraphCommunities:
         k = check_int(self.n_neighbors, "n_neighbors", minimum=2)

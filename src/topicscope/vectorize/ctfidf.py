@@ -7,10 +7,10 @@ document-term counts per topic; ``ctfidf_weights`` turns class-term counts into 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator
 
 from .._validation import check_float
 
@@ -89,7 +89,7 @@ def top_words(weights: sp.spmatrix, vocabulary: Sequence[str], n: int) -> list[l
     return out
 
 
-class ClassTfidfTransformer:
+class ClassTfidfTransformer(BaseEstimator):
     """Class-based TF-IDF settings (the ``ctfidf_model`` of a TopicModel).
 
     Parameters
@@ -117,24 +117,6 @@ class ClassTfidfTransformer:
         self.seed_words = seed_words
         self.seed_multiplier = seed_multiplier
         self.exclusivity = exclusivity
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {
-            "bm25_weighting": self.bm25_weighting,
-            "reduce_frequent_words": self.reduce_frequent_words,
-            "seed_words": self.seed_words,
-            "seed_multiplier": self.seed_multiplier,
-            "exclusivity": self.exclusivity,
-        }
-
-    def set_params(self, **params: Any) -> ClassTfidfTransformer:
-        for key, value in params.items():
-            setattr(self, key, value)
-        return self
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"ClassTfidfTransformer({args})"
 
     def multipliers(self, vocabulary: Sequence[str], extra_seed_words: Sequence[str] = ()) -> np.ndarray | None:
         words = set(self.seed_words or ()) | set(extra_seed_words)
