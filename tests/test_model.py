@@ -227,3 +227,16 @@ def test_bad_representation_model_fails_before_any_work(octis_bbc):
     docs, _, emb = octis_bbc
     with pytest.raises(InputError, match=r"representation_model\['X'\] must be a representation model"):
         TopicModel(representation_model={"X": "keybert"}).fit(docs[:50], embeddings=emb[:50])
+
+
+def test_given_labels_describe_topics_with_all_their_documents(octis_bbc):
+    from topicscope.clustering import LabelsGiven
+
+    docs, labels, emb = octis_bbc
+    y = np.unique(labels[:400], return_inverse=True)[1]
+    model = TopicModel(umap_model=Identity(), hdbscan_model=LabelsGiven()).fit(docs[:400], embeddings=emb[:400], y=y)
+    total = model.stages_.vectorizer.transform(docs[:400]).sum()
+    assert model.state_.class_term.sum() == pytest.approx(total)
+    # Discovered topics are described by their core documents only: fewer counts.
+    found = TopicModel(min_topic_size=5, random_state=0).fit(docs[:400], embeddings=emb[:400])
+    assert found.state_.class_term.sum() < found.stages_.vectorizer.transform(docs[:400]).sum()

@@ -181,10 +181,11 @@ def fit_topics(
         with stage("topic reduction", verbose=verbose):
             state.ctfidf = ctfidf.weights(state.class_term, state.vocabulary, boosted or ())
             reduce_state(state, params.nr_topics)
-    with stage("topic words from core documents", verbose=verbose):
-        neighbors = _neighbors(clusterer, rest, embeddings, params.random_state)
-        core = core_documents(neighbors, state.doc_topics)
-        state.class_term = class_term_counts(doc_term, np.where(core, state.doc_topics, -2), state.topic_ids)
+    if not _keeps_label_ids(clusterer):  # discovered topics; given labels keep all their documents
+        with stage("topic words from core documents", verbose=verbose):
+            neighbors = _neighbors(clusterer, rest, embeddings, params.random_state)
+            core = core_documents(neighbors, state.doc_topics)
+            state.class_term = class_term_counts(doc_term, np.where(core, state.doc_topics, -2), state.topic_ids)
     with stage("topic representations", verbose=verbose):
         describe_topics(
             state,
