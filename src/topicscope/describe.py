@@ -81,6 +81,25 @@ def core_documents(neighbors: np.ndarray, doc_topics: np.ndarray, share: float =
     return agree
 
 
+def pool_candidates(
+    docs: list[str], vecs: np.ndarray, centre: np.ndarray, n: int = N_CANDIDATES
+) -> tuple[list[str], np.ndarray]:
+    """The ``n`` distinct documents of ``docs`` closest to ``centre`` (ties: input order)."""
+    if not docs:
+        return [], vecs[:0]
+    order = np.lexsort((np.arange(len(docs)), -(vecs @ centre)))
+    seen: set[str] = set()
+    keep: list[int] = []
+    for i in order:
+        if docs[i] in seen:
+            continue
+        seen.add(docs[i])
+        keep.append(int(i))
+        if len(keep) == n:
+            break
+    return [docs[i] for i in keep], vecs[keep]
+
+
 def build_state(
     *,
     doc_topics: np.ndarray,
@@ -267,12 +286,7 @@ def merge_topic_groups(state: TopicState, groups: list[list[int]]) -> dict[int, 
             if t in state.candidate_embeddings and len(state.candidate_embeddings[t])
         ]
         if docs and vecs:
-            allvecs = np.concatenate(vecs)
-            order = np.lexsort((np.arange(len(docs)), -(allvecs @ emb[row])))
-            seen: set[str] = set()
-            keep = [i for i in order if not (docs[i] in seen or seen.add(docs[i]))][:N_CANDIDATES]
-            cand_docs[int(n)] = [docs[i] for i in keep]
-            cand_emb[int(n)] = allvecs[keep]
+            cand_docs[int(n)], cand_emb[int(n)] = pool_candidates(docs, np.concatenate(vecs), emb[row])
             rep_docs[int(n)] = cand_docs[int(n)][:N_REPRESENTATIVE]
         else:
             rep_docs[int(n)] = [d for t in parts for d in state.representative_docs.get(t, [])][:N_REPRESENTATIVE]

@@ -43,30 +43,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._validation import check_float
-from ..describe import N_CANDIDATES, N_REPRESENTATIVE, normalise_rows
+from ..describe import N_REPRESENTATIVE, normalise_rows, pool_candidates
 from ..exceptions import InputError, NotFittedError
 from ..state import TopicState
 
-__all__ = ["merge_mappings", "merge_models", "pool_candidates"]
-
-
-def pool_candidates(
-    docs: list[str], vecs: np.ndarray, centre: np.ndarray, n: int = N_CANDIDATES
-) -> tuple[list[str], np.ndarray]:
-    """The ``n`` distinct documents of ``docs`` closest to ``centre`` (ties: input order)."""
-    if not docs:
-        return [], vecs[:0]
-    order = np.lexsort((np.arange(len(docs)), -(vecs @ centre)))
-    seen: set[str] = set()
-    keep: list[int] = []
-    for i in order:
-        if docs[i] in seen:
-            continue
-        seen.add(docs[i])
-        keep.append(int(i))
-        if len(keep) == n:
-            break
-    return [docs[i] for i in keep], vecs[keep]
+__all__ = ["merge_mappings", "merge_models"]
 
 
 def _check_inputs(cls: type, models: Any, min_similarity: Any) -> tuple[list[Any], float]:

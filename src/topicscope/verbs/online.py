@@ -35,13 +35,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._validation import check_documents, check_int
-from ..describe import N_CANDIDATES, N_REPRESENTATIVE, central_documents, normalise_rows
+from ..describe import N_CANDIDATES, N_REPRESENTATIVE, central_documents, normalise_rows, pool_candidates
 from ..exceptions import InputError
 from ..pipeline import Stages, fresh, redescribe
 from ..state import TopicState
 from ..vectorize import ClassTfidfTransformer
 from ..vectorize.online import OnlineCountVectorizer
-from .merge import pool_candidates
 
 __all__ = ["INDEX_ROWS_PER_TOPIC", "OnlineCountVectorizer", "OnlineStages", "partial_fit"]
 
