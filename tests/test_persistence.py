@@ -50,7 +50,7 @@ def test_default_save_has_no_training_text(small_model, octis_bbc, tmp_path):
     info, orig = loaded.get_topic_info(), small_model.get_topic_info()
     assert info.drop(columns="Representative_Docs").equals(orig.drop(columns="Representative_Docs"))
     meta = json.loads((tmp_path / "m" / "topicscope.json").read_text())
-    assert meta["format_version"] == 1
+    assert meta["format_version"] == 2
     assert meta["embedding_model"] == {"kind": "default", "name": "sentence-transformers/all-MiniLM-L6-v2"}
 
 
@@ -66,10 +66,24 @@ def test_custom_embedding_object_must_be_supplied(octis_bbc, tmp_path):
     )
     model.fit(docs[:200], embeddings=emb[:200])
     model.save(tmp_path / "m")
+    meta = json.loads((tmp_path / "m" / "topicscope.json").read_text())
+    assert meta["embedding_model"] == {"kind": "custom", "class": f"{Encoder.__module__}.{Encoder.__qualname__}"}
+    # Without the object the model loads for everything that needs no new embeddings...
+    bare = TopicModel.load(tmp_path / "m")
+    assert bare.transform(docs[:5], embeddings=emb[:5])[0] == model.topics_[:5]
+    columns = ["Topic", "Count", "Name", "Representation"]
+    assert bare.get_topic_info()[columns].equals(model.get_topic_info()[columns])
+    # ...and embedding asks for it by name.
     with pytest.raises(InputError, match="custom embedding object .*Encoder.* embedding_model="):
-        TopicModel.load(tmp_path / "m")
+        bare.transform(docs[:5])
     loaded = TopicModel.load(tmp_path / "m", embedding_model=Encoder())
     assert loaded.transform(docs[:5], embeddings=emb[:5])[0] == model.topics_[:5]
+    assert loaded.transform(docs[:5])[0] == model.transform(docs[:5])[0]
+    # Saving the bare model again keeps the reference (it does not become "default").
+    bare.save(tmp_path / "again")
+    assert (
+        json.loads((tmp_path / "again" / "topicscope.json").read_text())["embedding_model"] == meta["embedding_model"]
+    )
 
 
 def test_bad_files_are_reported(tmp_path, small_model):
@@ -135,12 +149,34 @@ def test_numpy_parameters_save(octis_bbc, tmp_path):
 
 
 def test_load_with_a_representation_model_re_describes_with_it(octis_bbc, tmp_path):
+    """A representation model passed to load is used when topics are re-described (here by reduce_topics)."""
     from topicscope.representation import MaximalMarginalRelevance
 
     docs, _, emb = octis_bbc
     model = TopicModel(umap_model=PCA(10, random_state=0), hdbscan_model=KMeans(6, n_init=3, random_state=0))
     model.fit(docs[:600], embeddings=emb[:600])
     model.save(tmp_path / "m")
-    mmr = MaximalMarginalRelevance(diversity=0.3)
+    before = model.get_topics()
+    sizes_before = model.topic_sizes_
+    mmr = MaximalMarginalRelevance(diversity=0.6)
     loaded = TopicModel.load(tmp_path / "m", representation_model=mmr)
     assert loaded.representation_model is mmr
+    plain = TopicModel.load(tmp_path / "m")
+    loaded.reduce_topics(5)
+    plain.reduce_topics(5)
+    assert loaded.topics_ == plain.topics_
+    # The merged topic: the one whose size is the sum of two old topics'.
+    merged = [t for t, n in loaded.topic_sizes_.items() if n not in sizes_before.values()]
+    assert len(merged) == 1
+    new_words = [w for w, _ in loaded.get_topic(merged[0])]
+    n = loaded.topic_sizes_[merged[0]]
+    parents = [(a, b) for a in sizes_before for b in sizes_before if a < b and sizes_before[a] + sizes_before[b] == n]
+    assert parents
+    for parent in parents[0]:
+        assert new_words != [w for w, _ in before[parent]]
+    # MMR re-ranked the merged topic's words: they differ from plain c-TF-IDF's...
+    assert new_words != [w for w, _ in plain.get_topic(merged[0])]
+    # ...and equal what the original, in-memory model computes with the same representation model.
+    model.representation_model = mmr
+    model.reduce_topics(5)
+    assert loaded.get_topics() == model.get_topics()

@@ -314,18 +314,46 @@ class TopicModel(BaseEstimator):
         state.custom_labels = custom
 
     # -------------------------------------------------------------- persistence
-    def save(self, path: str | Path, *, save_documents: bool = False) -> None:
-        """Save to a folder in a safe format (JSON + safetensors, never pickle).
+    def save(
+        self,
+        path: str | Path,
+        serialization: str = "safetensors",
+        save_ctfidf: bool = True,
+        save_embedding_model: bool | str = True,
+        *,
+        save_documents: bool = False,
+    ) -> None:
+        """Save to a folder in a safe format (JSON + safetensors, never pickle), atomically.
 
-        The training documents' text (representative documents) is stored only with ``save_documents=True``.
+        BERTopic's arguments are accepted: ``serialization`` "safetensors" or "pytorch" (both write
+        this format; "pickle" is refused, since loading a pickle can run arbitrary code).
+        ``save_ctfidf=False`` leaves out the c-TF-IDF weights, recomputed from the per-topic term
+        counts at load (the counts are always saved: reduce, merge and online updates need them).
+        ``save_embedding_model``: True stores a reference to the embedding model (the default model
+        or a hub name; a local folder or an object of yours is named but must be passed again to
+        ``load``), a string stores that hub name, False stores none. The training documents' text
+        (representative documents) is stored only with ``save_documents=True``.
         """
         from .persistence import save_model
 
-        save_model(self, Path(path), save_documents=save_documents)
+        save_model(
+            self,
+            Path(path),
+            serialization=serialization,
+            save_ctfidf=save_ctfidf,
+            save_embedding_model=save_embedding_model,
+            save_documents=save_documents,
+        )
 
     @classmethod
     def load(cls, path: str | Path, *, embedding_model: Any = None, representation_model: Any = None) -> TopicModel:
-        """Load a saved model; pass ``embedding_model`` when it was fitted with a custom object.
+        """Load a saved model (a malformed folder raises ``PersistenceError``).
+
+        The embedding model is ``embedding_model`` when given, else the one the file names: the
+        packaged default or a hub name (loaded offline from the Hugging Face cache on first use). A
+        model fitted with a local folder or an object of yours, or saved with
+        ``save_embedding_model=False``, loads without one: everything that needs no new embeddings
+        works, and anything that must embed raises an ``InputError`` asking for ``embedding_model=``.
 
         Representation models (KeyBERT, LLM labellers) are not saved: their words and labels are.
         Pass ``representation_model`` again to use it when topics are re-described (reduce, merge).

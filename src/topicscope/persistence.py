@@ -1,28 +1,49 @@
 """Save and load models in a safe format: JSON for metadata, safetensors for arrays.
 
 Loading parses JSON and raw arrays only: nothing in a saved model can execute code. The
-folder holds ``topicscope.json`` (format version, parameters, embedding model reference, topics)
-and ``arrays.safetensors``. The fitted reducer and clusterer are not saved: ``transform`` needs
-only the neighbour index (training embeddings in float16 and their topics).
+folder holds ``topicscope.json`` (format version, parameters, embedding model reference, topics,
+and the shape, dtype and sha256 checksum of the arrays) and ``arrays.safetensors``. The fitted
+reducer and clusterer are not saved: ``transform`` needs only the neighbour index (training
+embeddings in float16 and their topics).
+
+Saves are atomic: both files are written into a temporary folder beside the target, then swapped
+in with renames, so a crash mid-save leaves the previous model at that path as it was. Loads treat
+the folder as untrusted input (``persistence_checks``): every malformed file raises
+``PersistenceError`` naming the file and the field.
+
+Format versions: 2 (this one) adds the integrity record (``arrays``), ``save_ctfidf`` and
+path-free embedding references; version-1 files still load (without the checksum check, and with
+a local embedding model path turned into a ``local`` reference that is never followed).
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
-from pathlib import Path
+import os
+import secrets
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePath
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from .embedding import embedding_reference
+from ._logging import logger
+from .embedding.backends import UnavailableEmbedder, embedding_reference, is_hub_name
 from .exceptions import InputError, PersistenceError
+from .persistence_checks import Fields, check_csr, check_topic_values, parse_json, show
 from .state import TopicState
 
 FORMAT = "topicscope-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 META_FILE = "topicscope.json"
 ARRAYS_FILE = "arrays.safetensors"
+SERIALIZATIONS = ("safetensors", "pytorch")  # both write this safe format; "pickle" is refused
+_OWN_FILES = {META_FILE, ARRAYS_FILE, META_FILE + ".tmp"}  # what a folder saved by any version holds
 _SCALAR_PARAMS = (
     "top_n_words",
     "n_gram_range",
@@ -35,14 +56,26 @@ _SCALAR_PARAMS = (
     "verbose",
     "random_state",
 )
+# name -> (dtype, number of dimensions); the c-TF-IDF arrays are absent with save_ctfidf=False.
+_ARRAYS = {
+    "topic_embeddings": ("float32", 2),
+    "class_term_data": ("float64", 1),
+    "class_term_indices": ("int64", 1),
+    "class_term_indptr": ("int64", 1),
+    "ctfidf_data": ("float64", 1),
+    "ctfidf_indices": ("int64", 1),
+    "ctfidf_indptr": ("int64", 1),
+    "doc_topics": ("int64", 1),
+    "index_embeddings": ("float16", 2),
+    "index_topics": ("int64", 1),
+    "zeroshot_embeddings": ("float32", 2),
+}
+_CTFIDF_ARRAYS = ("ctfidf_data", "ctfidf_indices", "ctfidf_indptr")
 
 
+# ---------------------------------------------------------------------------------------- saving
 def _words_json(words: dict[int, list[tuple[str, float]]]) -> dict[str, list[list[Any]]]:
     return {str(t): [[w, float(s)] for w, s in ws] for t, ws in words.items()}
-
-
-def _words_from(data: dict[str, list[list[Any]]]) -> dict[int, list[tuple[str, float]]]:
-    return {int(t): [(str(w), float(s)) for w, s in ws] for t, ws in data.items()}
 
 
 def _jsonable(value: Any) -> Any:
@@ -64,13 +97,118 @@ def _component_name(component: Any) -> Any:
     return f"{type(component).__module__}.{type(component).__qualname__}"
 
 
-def save_model(model: Any, path: Path, *, save_documents: bool = False) -> None:
+def check_save_options(serialization: Any, save_ctfidf: Any, save_embedding_model: Any) -> None:
+    """Validate BERTopic's ``save`` arguments (see ``TopicModel.save``)."""
+    if serialization == "pickle":
+        raise InputError(
+            'serialization="pickle" is refused: loading a pickle can run arbitrary code, so topicscope never '
+            'writes or reads one; use serialization="safetensors" (JSON + safetensors, the default)'
+        )
+    if not isinstance(serialization, str) or serialization not in SERIALIZATIONS:
+        raise InputError(f"serialization must be one of {list(SERIALIZATIONS)}; got {serialization!r}")
+    if not isinstance(save_ctfidf, bool):
+        raise InputError(f"save_ctfidf must be True or False; got {save_ctfidf!r}")
+    if isinstance(save_embedding_model, str):
+        if not is_hub_name(save_embedding_model):
+            raise InputError(
+                "save_embedding_model must be True, False or a Hugging Face model id such as "
+                f"'sentence-transformers/all-MiniLM-L6-v2' (a saved model never stores a local path); "
+                f"got {save_embedding_model!r}"
+            )
+    elif not isinstance(save_embedding_model, bool):
+        raise InputError(
+            f"save_embedding_model must be True, False or a model name; got {type(save_embedding_model).__name__}"
+        )
+
+
+def _saved_reference(spec: Any, save_embedding_model: bool | str) -> dict[str, Any]:
+    if save_embedding_model is False:
+        return {"kind": "none"}
+    if isinstance(save_embedding_model, str):
+        return embedding_reference(save_embedding_model)
+    return embedding_reference(spec)
+
+
+def _target_folder(path: Path) -> Path:
+    """The folder to (re)place, checked: never a file, never a folder holding anything but a model."""
+    target = path.expanduser()
+    if target.is_symlink() or target.name in ("", ".", ".."):
+        target = target.resolve()
+    if target.exists():
+        if not target.is_dir():
+            raise InputError(f"path must be a folder to save the model in; {str(path)!r} is a file")
+        foreign = sorted(p.name for p in target.iterdir() if p.name not in _OWN_FILES)
+        if foreign:
+            raise InputError(
+                f"path {str(path)!r} holds files that are not part of a saved topicscope model ({foreign[:5]}); "
+                "saving replaces the whole folder, so pass a new or empty folder"
+            )
+    return target
+
+
+def _write_bytes(file: Path, data: bytes) -> None:
+    with file.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _sha256(file: Path) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with file.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # Windows cannot open folders; its renames are durable enough
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _swap_in(tmp: Path, target: Path) -> None:
+    """Put the finished folder ``tmp`` at ``target``: old folder aside, new one in, old one removed."""
+    if not target.exists():
+        os.rename(tmp, target)
+        _fsync_dir(target.parent)
+        return
+    aside = target.parent / f".{target.name}.replaced-{secrets.token_hex(4)}"
+    os.rename(target, aside)
+    try:
+        os.rename(tmp, target)
+    except BaseException:
+        os.rename(aside, target)
+        raise
+    _fsync_dir(target.parent)
+    shutil.rmtree(aside, ignore_errors=True)
+    if aside.exists():
+        logger.warning("the previous model could not be removed from %s", aside)
+
+
+def save_model(
+    model: Any,
+    path: Path,
+    *,
+    serialization: str = "safetensors",
+    save_ctfidf: bool = True,
+    save_embedding_model: bool | str = True,
+    save_documents: bool = False,
+) -> None:
+    """Write ``model`` to the folder ``path`` atomically (see the module docstring)."""
     from safetensors.numpy import save_file
 
+    check_save_options(serialization, save_ctfidf, save_embedding_model)
     state: TopicState = model._state()
-    if path.exists() and not path.is_dir():
-        raise InputError(f"path must be a folder to save the model in; {str(path)!r} is a file")
-    path.mkdir(parents=True, exist_ok=True)
+    target = _target_folder(path)
     params = {name: _jsonable(getattr(model, name)) for name in _SCALAR_PARAMS}
     # Class names only: a component's repr can hold local paths (a GGUF file) or secrets.
     components = {
@@ -79,14 +217,15 @@ def save_model(model: Any, path: Path, *, save_documents: bool = False) -> None:
         if getattr(model, name) is not None
     }
     ctfidf = model.stages_.ctfidf if getattr(model, "stages_", None) else None
-    meta = {
+    meta: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "embedding_model": embedding_reference(model.embedding_model),
+        "embedding_model": _saved_reference(model.embedding_model, save_embedding_model),
         "embedding_dim": state.embedding_dim,
         "params": params,
         "components": components,
         "ctfidf": ctfidf.get_params() if ctfidf is not None else None,
+        "save_ctfidf": save_ctfidf,
         "topic_ids": [int(t) for t in state.topic_ids],
         "sizes": [int(s) for s in state.sizes],
         "vocabulary": [str(v) for v in state.vocabulary],
@@ -113,56 +252,374 @@ def save_model(model: Any, path: Path, *, save_documents: bool = False) -> None:
         "index_topics": state.index_topics.astype(np.int64),
         "zeroshot_embeddings": np.ascontiguousarray(state.zeroshot_embeddings, dtype=np.float32),
     }
-    tmp = path / (META_FILE + ".tmp")
-    tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-    save_file(arrays, str(path / ARRAYS_FILE), metadata={"format": FORMAT, "format_version": str(FORMAT_VERSION)})
-    tmp.replace(path / META_FILE)
+    if not save_ctfidf:  # derived from class_term at load (class_term stays: reduce, merge and online need it)
+        for name in _CTFIDF_ARRAYS:
+            del arrays[name]
+    record = {name: {"dtype": str(a.dtype), "shape": [int(n) for n in a.shape]} for name, a in arrays.items()}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.saving-", dir=target.parent))
+    try:
+        arrays_file = tmp / ARRAYS_FILE
+        save_file(arrays, str(arrays_file), metadata={"format": FORMAT, "format_version": str(FORMAT_VERSION)})
+        digest, size = _sha256(arrays_file)
+        with arrays_file.open("rb") as fh:
+            os.fsync(fh.fileno())
+        meta["arrays"] = {"file": ARRAYS_FILE, "bytes": size, "sha256": digest, "tensors": record}
+        _write_bytes(tmp / META_FILE, json.dumps(meta, ensure_ascii=False, indent=1).encode("utf-8"))
+        _fsync_dir(tmp)
+        _swap_in(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
+# --------------------------------------------------------------------------------------- loading
 def read_meta(path: Path) -> dict[str, Any]:
+    """The parsed ``topicscope.json`` of a model folder, with its format and version checked."""
     meta_path = path / META_FILE
     if not meta_path.is_file():
-        raise PersistenceError(f"no saved topicscope model at {str(path)!r} (missing {META_FILE})")
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PersistenceError(f"{meta_path} is not valid JSON: {exc}") from exc
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise PersistenceError(f"{meta_path} is not a topicscope model file")
-    version = meta.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+        hint = ""
+        leftovers = sorted(path.parent.glob(f".{path.name}.replaced-*")) if path.name else []
+        if leftovers:
+            hint = f"; a save was interrupted: the previous model is in {str(leftovers[0])!r}"
+        raise PersistenceError(f"no saved topicscope model at {str(path)!r} (missing {META_FILE}){hint}")
+    meta = parse_json(meta_path)
+    if meta.get("format") != FORMAT:
         raise PersistenceError(
-            f"{meta_path} has format_version {version!r}; this topicscope reads versions up to {FORMAT_VERSION}"
+            f"{meta_path} is not a topicscope model file: field 'format' must be {FORMAT!r}; "
+            f"got {show(meta.get('format'))}"
+        )
+    version = meta.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
+        raise PersistenceError(
+            f"{meta_path} has format_version {show(version)}; this topicscope reads versions 1 to {FORMAT_VERSION}"
         )
     return meta
 
 
-def load_model(cls: type, path: Path, *, embedding_model: Any = None) -> Any:
+@dataclass
+class _Saved:
+    """The checked contents of ``topicscope.json``."""
+
+    version: int
+    reference: dict[str, Any]
+    embedding_dim: int
+    params: dict[str, Any]
+    ctfidf_params: dict[str, Any] | None
+    has_ctfidf: bool
+    topic_ids: list[int]
+    sizes: list[int]
+    vocabulary: list[str]
+    words: dict[int, list[tuple[str, float]]]
+    names: dict[int, str]
+    aspects: dict[str, dict[int, list[tuple[str, float]]]]
+    custom_labels: dict[int, str] | None
+    zeroshot_names: dict[int, str]
+    representative_docs: dict[int, list[str]]
+    info: dict[str, Any]
+    arrays: dict[str, Any] | None  # the integrity record (format version 2)
+
+
+def _optional(f: Fields, value: Any, field: str, read: Any) -> Any:
+    return None if value is None else read(value, field)
+
+
+def _param_readers(f: Fields) -> dict[str, Any]:
+    def n_gram_range(value: Any, field: str) -> tuple[int, int]:
+        lo, hi = (f.int_(v, f"{field}[{i}]", low=1, high=1000) for i, v in enumerate(f.list_(value, field, length=2)))
+        if lo > hi:
+            f.fail(field, "a pair (min_n, max_n) with min_n <= max_n", value)
+        return (lo, hi)
+
+    def nr_topics(value: Any, field: str) -> int | str | None:
+        return value if value in (None, "auto") else f.int_(value, field, low=1)
+
+    def verbose(value: Any, field: str) -> bool | int:
+        return value if isinstance(value, bool) else f.int_(value, field, low=0)
+
+    return {
+        "top_n_words": lambda v, k: f.int_(v, k, low=1, high=1_000_000),
+        "n_gram_range": n_gram_range,
+        "min_topic_size": lambda v, k: f.int_(v, k, low=1),
+        "nr_topics": nr_topics,
+        "calculate_probabilities": f.bool_,
+        "seed_topic_list": lambda v, k: _optional(
+            f, v, k, lambda v, k: [f.str_list(w, f"{k}[{i}]") for i, w in enumerate(f.list_(v, k))]
+        ),
+        "zeroshot_topic_list": lambda v, k: _optional(f, v, k, f.str_list),
+        "zeroshot_min_similarity": lambda v, k: f.float_(v, k, low=-1.0, high=1.0),
+        "verbose": verbose,
+        "random_state": lambda v, k: _optional(f, v, k, lambda v, k: f.int_(v, k, low=0)),
+    }
+
+
+def _read_params(f: Fields, raw: Any) -> dict[str, Any]:
+    readers = _param_readers(f)
+    out = {}
+    for name, value in f.dict_(raw, "params").items():
+        if name not in readers:
+            f.fail("params", f"parameters among {list(_SCALAR_PARAMS)}", name)
+        out[name] = readers[name](value, f"params.{name}")
+    return out
+
+
+def _read_ctfidf_params(f: Fields, raw: Any) -> dict[str, Any] | None:
+    from .vectorize import ClassTfidfTransformer
+
+    if raw is None:
+        return None
+    known = set(ClassTfidfTransformer().get_params())
+    readers = {
+        "bm25_weighting": f.bool_,
+        "reduce_frequent_words": f.bool_,
+        "seed_words": lambda v, k: _optional(f, v, k, f.str_list),
+        "seed_multiplier": lambda v, k: f.float_(v, k, low=0.0, high=1e6),
+        "exclusivity": lambda v, k: f.float_(v, k, low=0.0, high=100.0),
+    }
+    out = {}
+    for name, value in f.dict_(raw, "ctfidf").items():
+        if name not in known:
+            f.fail("ctfidf", f"parameters of ClassTfidfTransformer {sorted(known)}", name)
+        out[name] = readers[name](value, f"ctfidf.{name}") if name in readers else value
+    return out
+
+
+def _read_reference(f: Fields, raw: Any, version: int) -> dict[str, Any]:
+    ref = f.dict_(raw, "embedding_model")
+    kind = f.str_(f.key(ref, "kind", "embedding_model.kind"), "embedding_model.kind")
+    if version == 1 and kind == "sentence-transformers":
+        # Version 1 stored local folders as given (absolute paths included): keep only the base name.
+        name = f.str_(f.key(ref, "name", "embedding_model.name"), "embedding_model.name")
+        if is_hub_name(name):
+            return {"kind": "hub", "name": name}
+        return {"kind": "local", "name": PurePath(name).name[:255]}
+    if kind == "default":
+        return {"kind": "default", "name": ref.get("name", "default")}
+    if kind == "hub":
+        name = f.str_(f.key(ref, "name", "embedding_model.name"), "embedding_model.name")
+        if not is_hub_name(name):
+            f.fail(
+                "embedding_model.name",
+                "a Hugging Face model id such as 'owner/name' (never a path: absolute or with '..')",
+                name,
+            )
+        return {"kind": "hub", "name": name}
+    if kind == "local":
+        name = f.str_(f.key(ref, "name", "embedding_model.name"), "embedding_model.name")
+        if not name or len(name) > 255 or PurePath(name).name != name or name in (".", "..") or "\\" in name:
+            f.fail("embedding_model.name", "the base name of a folder (never a path)", name)
+        return {"kind": "local", "name": name}
+    if kind == "custom":
+        return {"kind": "custom", "class": f.str_(ref.get("class", "?"), "embedding_model.class")[:300]}
+    if kind == "none":
+        return {"kind": "none"}
+    f.fail("embedding_model.kind", "one of 'default', 'hub', 'local', 'custom', 'none'", kind)
+
+
+def _read_info(f: Fields, raw: Any, topics: set[int]) -> dict[str, Any]:
+    """``info`` is JSON kept as is; the entries later code reads are checked for what it reads."""
+    info = f.dict_(raw, "info")
+    zs = info.get("zeroshot")
+    if zs is not None:
+        zs = f.dict_(zs, "info.zeroshot")
+        for i, t in enumerate(f.list_(f.key(zs, "topic_ids", "info.zeroshot.topic_ids"), "info.zeroshot.topic_ids")):
+            if t is not None and f.int_(t, f"info.zeroshot.topic_ids[{i}]") not in topics:
+                f.fail(f"info.zeroshot.topic_ids[{i}]", "one of the model's topics (field 'topic_ids') or null", t)
+        f.float_(f.key(zs, "min_similarity", "info.zeroshot.min_similarity"), "info.zeroshot.min_similarity")
+        if "labels" in zs:
+            f.str_list(zs["labels"], "info.zeroshot.labels")
+    if "merge_mappings" in info:
+        for i, mapping in enumerate(f.list_(info["merge_mappings"], "info.merge_mappings")):
+            for src, dst in f.dict_(mapping, f"info.merge_mappings[{i}]").items():
+                if f.int_(dst, f"info.merge_mappings[{i}][{src}]") not in topics:
+                    f.fail(f"info.merge_mappings[{i}][{src}]", "one of the model's topics (field 'topic_ids')", dst)
+    if "online" in info:
+        online = f.dict_(info["online"], "info.online")
+        for name in ("batches", "documents"):
+            f.int_(f.key(online, name, f"info.online.{name}"), f"info.online.{name}", low=0)
+    if "labels" in info:
+        for key, value in f.dict_(info["labels"], "info.labels").items():
+            f.str_(value, f"info.labels[{key}]")
+    return info
+
+
+def _read_arrays_record(f: Fields, raw: Any) -> dict[str, Any]:
+    record = f.dict_(raw, "arrays")
+    name = f.key(record, "file", "arrays.file")
+    if name != ARRAYS_FILE:
+        f.fail("arrays.file", repr(ARRAYS_FILE), name)
+    digest = f.str_(f.key(record, "sha256", "arrays.sha256"), "arrays.sha256")
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        f.fail("arrays.sha256", "a sha256 digest (64 lower-case hex digits)", digest)
+    tensors = {}
+    for tname, spec in f.dict_(f.key(record, "tensors", "arrays.tensors"), "arrays.tensors").items():
+        where = f"arrays.tensors.{tname}"
+        spec = f.dict_(spec, where)
+        dtype = f.str_(f.key(spec, "dtype", f"{where}.dtype"), f"{where}.dtype")
+        shape = f.list_(f.key(spec, "shape", f"{where}.shape"), f"{where}.shape")
+        tensors[tname] = (dtype, tuple(f.int_(n, f"{where}.shape[{i}]", low=0) for i, n in enumerate(shape)))
+    return {
+        "bytes": f.int_(f.key(record, "bytes", "arrays.bytes"), "arrays.bytes", low=0),
+        "sha256": digest,
+        "tensors": tensors,
+    }
+
+
+def _read_fields(meta: dict[str, Any], f: Fields) -> _Saved:
+    version = meta["format_version"]
+    raw_ids = f.list_(f.key(meta, "topic_ids"), "topic_ids")
+    topic_ids = [f.int_(t, f"topic_ids[{i}]") for i, t in enumerate(raw_ids)]
+    if not topic_ids or any(a >= b for a, b in itertools.pairwise(topic_ids)):
+        f.fail("topic_ids", "a non-empty list of topic ids in increasing order", raw_ids)
+    topics = set(topic_ids)
+    raw_sizes = f.list_(f.key(meta, "sizes"), "sizes", length=len(topic_ids))
+    sizes = [f.int_(s, f"sizes[{i}]", low=0) for i, s in enumerate(raw_sizes)]
+    names = f.str_map(f.key(meta, "names"), "names", topics)
+    if set(names) != topics:
+        missing = sorted(topics - set(names))[:10]
+        f.fail("names", "a name for every topic in field 'topic_ids'", f"no names for topics {missing}")
+    aspects = {
+        f.str_(a, "aspects key"): f.words(w, f"aspects.{a}", topics)
+        for a, w in f.dict_(f.key(meta, "aspects"), "aspects").items()
+    }
+    custom = f.key(meta, "custom_labels")
+    reps = f.key(meta, "representative_docs")
+    has_ctfidf = f.bool_(meta.get("save_ctfidf", True), "save_ctfidf")
+    return _Saved(
+        version=version,
+        reference=_read_reference(f, f.key(meta, "embedding_model"), version),
+        embedding_dim=f.int_(f.key(meta, "embedding_dim"), "embedding_dim", low=1, high=1 << 20),
+        params=_read_params(f, f.key(meta, "params")),
+        ctfidf_params=_read_ctfidf_params(f, meta.get("ctfidf")),
+        has_ctfidf=has_ctfidf,
+        topic_ids=topic_ids,
+        sizes=sizes,
+        vocabulary=f.str_list(f.key(meta, "vocabulary"), "vocabulary"),
+        words=f.words(f.key(meta, "words"), "words", topics),
+        names=names,
+        aspects=aspects,
+        custom_labels=None if custom is None else f.str_map(custom, "custom_labels", topics),
+        zeroshot_names=f.str_map(f.key(meta, "zeroshot_names"), "zeroshot_names", topics),
+        representative_docs={}
+        if reps is None
+        else {
+            f.topic_key(t, "representative_docs", topics): f.str_list(d, f"representative_docs[{t}]")
+            for t, d in f.dict_(reps, "representative_docs").items()
+        },
+        info=_read_info(f, f.key(meta, "info"), topics),
+        arrays=_read_arrays_record(f, f.key(meta, "arrays")) if version >= 2 else None,
+    )
+
+
+def _load_arrays(path: Path, saved: _Saved, meta_path: Path) -> dict[str, np.ndarray]:
     from safetensors import SafetensorError
     from safetensors.numpy import load_file
 
+    file = path / ARRAYS_FILE
+    if saved.arrays is not None:
+        try:
+            digest, size = _sha256(file)
+        except OSError as exc:
+            raise PersistenceError(f"cannot read {file}: {exc}") from exc
+        if size != saved.arrays["bytes"]:
+            raise PersistenceError(
+                f"{file} is {size} bytes but {meta_path} field 'arrays.bytes' records {saved.arrays['bytes']}: "
+                "the file is truncated or was replaced"
+            )
+        if digest != saved.arrays["sha256"]:
+            raise PersistenceError(
+                f"{file} does not match the checksum in {meta_path} field 'arrays.sha256': the file is corrupt "
+                "or was replaced"
+            )
+    try:
+        arrays = load_file(str(file))
+    except (SafetensorError, OSError, ValueError, TypeError, KeyError, OverflowError) as exc:
+        raise PersistenceError(f"cannot read {file}: {exc}") from exc
+    expected = {k: v for k, v in _ARRAYS.items() if saved.has_ctfidf or k not in _CTFIDF_ARRAYS}
+    if set(arrays) != set(expected):
+        missing, extra = sorted(set(expected) - set(arrays)), sorted(set(arrays) - set(expected))
+        raise PersistenceError(f"{file} must hold the arrays {sorted(expected)}; missing {missing}, unexpected {extra}")
+    for name, (dtype, ndim) in expected.items():
+        a = arrays[name]
+        if str(a.dtype) != dtype or a.ndim != ndim:
+            raise PersistenceError(f"{file}: array {name!r} must be {ndim}-D {dtype}; got {a.ndim}-D {a.dtype}")
+        if saved.arrays is not None:
+            recorded = saved.arrays["tensors"].get(name)
+            if recorded != (dtype, a.shape):
+                raise PersistenceError(
+                    f"{file}: array {name!r} is {dtype} of shape {list(a.shape)} but {meta_path} field "
+                    f"'arrays.tensors.{name}' records {recorded}"
+                )
+    if saved.arrays is not None and set(saved.arrays["tensors"]) != set(expected):
+        raise PersistenceError(f"{meta_path}: field 'arrays.tensors' must describe the arrays {sorted(expected)}")
+    _check_arrays(arrays, saved, file)
+    return arrays
+
+
+def _check_arrays(arrays: dict[str, np.ndarray], saved: _Saved, file: Path) -> None:
+    """The arrays agree with each other and with the JSON (topics, vocabulary, embedding_dim)."""
+    k, n_terms, dim = len(saved.topic_ids), len(saved.vocabulary), saved.embedding_dim
+    topics = np.array(saved.topic_ids, dtype=np.int64)
+
+    def need(ok: bool, message: str) -> None:
+        if not ok:
+            raise PersistenceError(f"{file}: {message}")
+
+    te = arrays["topic_embeddings"]
+    need(
+        te.shape == (k, dim),
+        f"array 'topic_embeddings' has shape {list(te.shape)}; expected [{k}, {dim}] "
+        "(topics in field 'topic_ids', field 'embedding_dim')",
+    )
+    check_csr(arrays, "class_term", (k, n_terms), file, non_negative=True)
+    if saved.has_ctfidf:
+        check_csr(arrays, "ctfidf", (k, n_terms), file, non_negative=False)
+    index, index_topics = arrays["index_embeddings"], arrays["index_topics"]
+    need(
+        index.shape[0] == 0 or index.shape[1] == dim,
+        f"array 'index_embeddings' has {index.shape[1]} columns; expected {dim} (field 'embedding_dim')",
+    )
+    need(
+        index_topics.shape[0] == index.shape[0],
+        f"array 'index_topics' has {index_topics.shape[0]} entries but 'index_embeddings' has {index.shape[0]} rows",
+    )
+    check_topic_values(index_topics, topics, file, "index_topics")
+    check_topic_values(arrays["doc_topics"], topics, file, "doc_topics")
+    zs = arrays["zeroshot_embeddings"]
+    need(
+        zs.shape[0] == 0 or zs.shape[1] == dim,
+        f"array 'zeroshot_embeddings' has {zs.shape[1]} columns; expected {dim} (field 'embedding_dim')",
+    )
+    zs_info = saved.info.get("zeroshot")
+    if zs_info is not None and zs.shape[0]:
+        need(
+            zs.shape[0] == len(zs_info["topic_ids"]),
+            f"array 'zeroshot_embeddings' has {zs.shape[0]} rows; expected one per zero-shot name "
+            f"({len(zs_info['topic_ids'])} in field 'info.zeroshot.topic_ids')",
+        )
+    for name in ("topic_embeddings", "index_embeddings", "zeroshot_embeddings"):
+        need(bool(np.isfinite(arrays[name]).all()), f"array {name!r} must hold finite numbers")
+
+
+def load_model(cls: type, path: Path, *, embedding_model: Any = None) -> Any:
+    """Read the model folder ``path`` into a fitted ``cls`` (see the module docstring)."""
     from .pipeline import Stages
     from .vectorize import ClassTfidfTransformer
+    from .verbs.guided import seed_words
 
     meta = read_meta(path)
-    try:
-        arrays = load_file(str(path / ARRAYS_FILE))
-    except (OSError, SafetensorError) as exc:
-        raise PersistenceError(f"cannot read {path / ARRAYS_FILE}: {exc}") from exc
-    ref = meta["embedding_model"]
+    meta_path = path / META_FILE
+    saved = _read_fields(meta, Fields(meta_path))
+    arrays = _load_arrays(path, saved, meta_path)
+    ref = saved.reference
     if embedding_model is None:
-        if ref["kind"] == "custom":
-            raise InputError(
-                f"this model was fitted with a custom embedding object ({ref['class']}); "
-                "pass it again: TopicModel.load(path, embedding_model=...)"
-            )
-        embedding_model = None if ref["kind"] == "default" else ref["name"]
-    params = dict(meta["params"])
-    if params.get("n_gram_range") is not None:
-        params["n_gram_range"] = tuple(params["n_gram_range"])
-    model = cls(embedding_model=embedding_model, **params)
-    n_topics = len(meta["topic_ids"])
-    vocab = np.array(meta["vocabulary"], dtype=object)
+        if ref["kind"] == "hub":
+            embedding_model = ref["name"]
+        elif ref["kind"] != "default":
+            embedding_model = UnavailableEmbedder(ref)
+    model = cls(embedding_model=embedding_model, **saved.params)
+    n_topics = len(saved.topic_ids)
+    vocab = np.array(saved.vocabulary, dtype=object)
 
     def csr(prefix: str) -> sp.csr_matrix:
         return sp.csr_matrix(
@@ -170,26 +627,31 @@ def load_model(cls: type, path: Path, *, embedding_model: Any = None) -> Any:
             shape=(n_topics, len(vocab)),
         )
 
+    ctfidf_model = ClassTfidfTransformer(**saved.ctfidf_params) if saved.ctfidf_params else ClassTfidfTransformer()
+    class_term = csr("class_term")
+    if saved.has_ctfidf:
+        weights = csr("ctfidf")
+    else:  # the same computation describe_topics ran when the words were made
+        weights = ctfidf_model.weights(class_term, vocab, seed_words(saved.params.get("seed_topic_list")) or ())
     state = TopicState(
-        topic_ids=np.array(meta["topic_ids"], dtype=np.int64),
-        sizes=np.array(meta["sizes"], dtype=np.int64),
+        topic_ids=np.array(saved.topic_ids, dtype=np.int64),
+        sizes=np.array(saved.sizes, dtype=np.int64),
         vocabulary=vocab,
-        class_term=csr("class_term"),
-        ctfidf=csr("ctfidf"),
+        class_term=class_term,
+        ctfidf=weights,
         topic_embeddings=arrays["topic_embeddings"],
-        words=_words_from(meta["words"]),
-        names={int(t): n for t, n in meta["names"].items()},
-        aspects={a: _words_from(w) for a, w in meta["aspects"].items()},
-        representative_docs={int(t): d for t, d in (meta["representative_docs"] or {}).items()},
-        custom_labels=None if meta["custom_labels"] is None else {int(t): v for t, v in meta["custom_labels"].items()},
-        zeroshot_names={int(t): v for t, v in meta["zeroshot_names"].items()},
+        words=saved.words,
+        names=saved.names,
+        aspects=saved.aspects,
+        representative_docs=saved.representative_docs,
+        custom_labels=saved.custom_labels,
+        zeroshot_names=saved.zeroshot_names,
         zeroshot_embeddings=arrays["zeroshot_embeddings"],
         doc_topics=arrays["doc_topics"],
         index_embeddings=arrays["index_embeddings"],
         index_topics=arrays["index_topics"],
-        info=meta["info"],
+        info=saved.info,
     )
     model.state_ = state
-    ctfidf = ClassTfidfTransformer(**meta["ctfidf"]) if meta.get("ctfidf") else ClassTfidfTransformer()
-    model.stages_ = Stages(reducer=None, clusterer=None, vectorizer=None, ctfidf=ctfidf)
+    model.stages_ = Stages(reducer=None, clusterer=None, vectorizer=None, ctfidf=ctfidf_model)
     return model

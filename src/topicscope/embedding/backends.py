@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -15,6 +16,7 @@ from ..exceptions import InputError, ModelNotFoundError, missing_extra
 
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 _DEFAULT_ALIASES = {"default", DEFAULT_MODEL_NAME, "all-MiniLM-L6-v2"}
+_HUB_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,95}(/[A-Za-z0-9][A-Za-z0-9_.-]{0,95})?")
 
 
 @runtime_checkable
@@ -161,16 +163,45 @@ def _resolve_model_path(name: str) -> Path:
     )
 
 
+def hub_cache_dir() -> Path:
+    """The Hugging Face hub cache, read from the environment at each call (as huggingface_hub does at import)."""
+    explicit = os.environ.get("HF_HUB_CACHE") or os.environ.get("HUGGINGFACE_HUB_CACHE")
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME") or "~/.cache"
+    return Path(os.environ.get("HF_HOME") or Path(xdg) / "huggingface").expanduser() / "hub"
+
+
 def _find_in_hf_cache(name: str) -> Path | None:
-    if "/" not in name:
-        name = f"sentence-transformers/{name}"
-    hub = Path(os.environ.get("HF_HUB_CACHE") or Path(os.environ.get("HF_HOME", "~/.cache/huggingface")) / "hub")
-    repo = hub.expanduser() / ("models--" + name.replace("/", "--"))
-    snapshots = repo / "snapshots"
-    if not snapshots.is_dir():
+    """The cached snapshot of hub model ``name`` that ``refs/main`` names (as huggingface_hub resolves it).
+
+    Sorting the snapshot folders would pick the newest-looking commit hash, not the revision the
+    cache records as current. Nothing is downloaded: ``local_files_only=True``.
+    """
+    if not is_hub_name(name):
         return None
-    candidates = sorted(p for p in snapshots.iterdir() if (p / "config.json").exists() or (p / "modules.json").exists())
-    return candidates[-1] if candidates else None
+    repo_id = name if "/" in name else f"sentence-transformers/{name}"
+    # huggingface_hub comes with sentence-transformers (a core dependency); imported here to keep
+    # ``import topicscope`` light.
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.utils import HFValidationError, LocalEntryNotFoundError
+
+    try:
+        folder = Path(snapshot_download(repo_id, cache_dir=str(hub_cache_dir()), local_files_only=True))
+    except (LocalEntryNotFoundError, HFValidationError):
+        return None
+    if (folder / "modules.json").exists() or (folder / "config.json").exists():
+        return folder
+    return None
+
+
+def is_hub_name(name: str) -> bool:
+    """Whether ``name`` is a Hugging Face model id ("name" or "owner/name"), not a path.
+
+    A hub name never starts with "/", "~" or ".", has at most one "/", and holds no ".." that could
+    escape a folder.
+    """
+    return bool(_HUB_NAME.fullmatch(name)) and ".." not in name and "--" not in name and not name.endswith(".")
 
 
 def resolve_embedder(spec: Any) -> Embedder:
@@ -191,10 +222,68 @@ def resolve_embedder(spec: Any) -> Embedder:
     )
 
 
+def _is_local_folder(name: str) -> bool:
+    """Whether an ``embedding_model`` string names a local folder (what ``_resolve_model_path`` loads first)."""
+    return name not in _DEFAULT_ALIASES and (Path(name).expanduser().is_dir() or not is_hub_name(name))
+
+
 def embedding_reference(spec: Any) -> dict[str, Any]:
-    """A JSON-safe description of ``embedding_model`` to store with a saved model."""
+    """A JSON-safe description of ``embedding_model`` to store with a saved model.
+
+    Kinds: ``default`` (the packaged model), ``hub`` (a Hugging Face model id, loaded offline from the
+    cache), ``local`` (a local folder: only its base name is kept, for messages; a saved model never
+    stores a local path), ``custom`` (an object: its class name) and ``none`` (not saved).
+    """
+    if isinstance(spec, UnavailableEmbedder):
+        return dict(spec.reference)
+    if isinstance(spec, SentenceTransformerEmbedder):
+        spec = spec.name_or_path
     if spec is None or (isinstance(spec, str) and spec in _DEFAULT_ALIASES):
         return {"kind": "default", "name": DEFAULT_MODEL_NAME}
     if isinstance(spec, str):
-        return {"kind": "sentence-transformers", "name": spec}
+        if _is_local_folder(spec):
+            return {"kind": "local", "name": Path(spec).expanduser().resolve().name}
+        return {"kind": "hub", "name": spec}
     return {"kind": "custom", "class": f"{type(spec).__module__}.{type(spec).__qualname__}"}
+
+
+class UnavailableEmbedder:
+    """The embedding model of a loaded model whose file names none that can be loaded.
+
+    A model fitted with a local folder or an object of yours, or saved with
+    ``save_embedding_model=False``, loads with this in its place: everything that needs no new
+    embeddings works (the topic table, ``transform(docs, embeddings=...)``, reduce and merge without
+    an embedding-based representation), and anything that must embed raises an ``InputError`` asking
+    for ``TopicModel.load(path, embedding_model=...)``. Saving the model again keeps the reference.
+    """
+
+    def __init__(self, reference: dict[str, Any]) -> None:
+        self.reference = dict(reference)
+
+    def message(self) -> str:
+        kind = self.reference.get("kind")
+        if kind == "local":
+            what = (
+                f"the local embedding model folder {self.reference.get('name')!r}, and a saved model never "
+                "stores a local path"
+            )
+        elif kind == "custom":
+            what = f"a custom embedding object ({self.reference.get('class')})"
+        else:
+            what = "an embedding model that was not saved (save_embedding_model=False)"
+        return (
+            f"this model was fitted with {what}: to embed documents, pass it when loading: "
+            "TopicModel.load(path, embedding_model=...), or pass precomputed embeddings="
+        )
+
+    def embed(self, texts: list[str], *, verbose: bool = False) -> np.ndarray:
+        raise InputError(self.message())
+
+    def __repr__(self) -> str:
+        return f"UnavailableEmbedder({self.reference!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, UnavailableEmbedder) and other.reference == self.reference
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(map(str, self.reference.items()))))
