@@ -25,6 +25,26 @@ def load(name: str) -> tuple[list[str], list, np.ndarray]:
     return texts, labels, emb
 
 
+def load_limited(name: str, limit: int | None = None, seed: int = 0) -> tuple[list[str], list, np.ndarray]:
+    """``load(name)``, or a seeded random sample of ``limit`` of its documents (in file order) when
+    the corpus is larger: for quick runs of the benchmarks (20newsgroups' first rows are one group)."""
+    texts, labels, emb = load(name)
+    if limit is None or limit >= len(texts):
+        return texts, labels, emb
+    keep = np.sort(np.random.default_rng(seed).choice(len(texts), size=limit, replace=False))
+    return [texts[i] for i in keep], [labels[i] for i in keep], emb[keep]
+
+
+def holdout_split(n: int, n_new: int, n_warm: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Disjoint (fit, warm-up, new) row indices of a seeded permutation of ``n`` rows: the model is
+    fitted on ``fit``, ``transform`` is warmed up on ``warm`` and timed on ``new``."""
+    if n_new + n_warm >= n:
+        raise ValueError(f"n_new + n_warm must be < n; got {n_new} + {n_warm} >= {n}")
+    perm = np.random.default_rng(seed).permutation(n)
+    new, warm, fit = perm[:n_new], perm[n_new : n_new + n_warm], perm[n_new + n_warm :]
+    return np.sort(fit), np.sort(warm), np.sort(new)
+
+
 def gensim_npmi(topics: list[list[str]], texts: list[list[str]], dictionary=None) -> float:
     """Mean NPMI (gensim CoherenceModel, c_npmi) of the topics' top-10 words."""
     from gensim.corpora import Dictionary

@@ -99,8 +99,8 @@ def part_b(corpora=(("bbc_news", 5), ("20newsgroups", 20)), log=print) -> list[d
                 words = bertopic_words(model)
             else:
                 model = TopicModel()
-                model.fit(docs, embeddings=emb)
-                topics, words = model.topics_, topicscope_words(model)
+                topics, _ = model.fit_transform(docs, embeddings=emb)  # the same call as BERTopic's
+                words = topicscope_words(model)
             elapsed = time.perf_counter() - start
             topics = np.asarray(topics)
             row = {

@@ -1,8 +1,15 @@
 """topicscope vs BERTopic in the same run: quality (A, B), speed and memory (C).
 
-    python benchmarks/run.py                 # everything, writes BENCHMARKS.md (about an hour on 2 cores)
-    python benchmarks/run.py --quick         # one seed, nr_topics 10/30/50, for iterating
-    python benchmarks/run.py --parts B,C     # a subset
+    python benchmarks/run.py                      # everything, writes BENCHMARKS.md and BENCHMARKS.json
+    python benchmarks/run.py --quick              # one seed, nr_topics 10/30/50 in part A, for iterating
+    python benchmarks/run.py --parts C            # only part C (its five sections)
+    python benchmarks/run.py --parts fit_transform,transform   # only some sections of part C
+    python benchmarks/run.py --parts C --merge    # rerun C, keep A and B from BENCHMARKS.json, rewrite both
+    python benchmarks/run.py --parts C --limit 2000   # part C on samples of 2,000 documents: a smoke test
+
+Parts: A, B, C; C's sections: warm (fit), fit_transform, transform (new documents), cold, embedding.
+A run of every part without --limit writes BENCHMARKS.md / BENCHMARKS.json at the project root; any
+other run writes benchmarks/results/last.md / .json unless --out (or --merge) says otherwise.
 
 Needs the bench extra: pip install -e ".[bench]".
 """
@@ -13,6 +20,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import sys
 import time
 from pathlib import Path
@@ -21,10 +29,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import quality
-import speed
-
 ROOT = Path(__file__).resolve().parents[1]
+C_SECTIONS = ("warm", "fit_transform", "transform", "cold", "embedding")
+ALL_SECTIONS = ("A", "B", *(f"C_{s}" for s in C_SECTIONS))
 
 
 def _machine() -> str:
@@ -40,7 +47,7 @@ def _machine() -> str:
 
 def _fmt(v) -> str:
     if isinstance(v, float):
-        return f"{v:.3f}"
+        return "n/a" if np.isnan(v) else f"{v:.3f}"
     return str(v)
 
 
@@ -50,6 +57,22 @@ def table(rows: list[dict], cols: list[str]) -> str:
     return "\n".join(out)
 
 
+def parse_parts(spec: str) -> list[str]:
+    """``"A,C"`` -> the section keys to run, in report order; ``C`` stands for its five sections."""
+    wanted: set[str] = set()
+    for token in (t.strip() for t in spec.split(",") if t.strip()):
+        if token.upper() in ("A", "B"):
+            wanted.add(token.upper())
+        elif token.upper() == "C":
+            wanted.update(f"C_{s}" for s in C_SECTIONS)
+        elif token.lower() in C_SECTIONS:
+            wanted.add(f"C_{token.lower()}")
+        else:
+            raise SystemExit(f"--parts: expected A, B, C or one of {', '.join(C_SECTIONS)}; got {token!r}")
+    return [s for s in ALL_SECTIONS if s in wanted]
+
+
+# ------------------------------------------------------------------------------------------ verdicts
 def summarise_a(rows: list[dict]) -> tuple[list[dict], list[str]]:
     out, verdicts = [], []
     for corpus in dict.fromkeys(r["corpus"] for r in rows):
@@ -83,83 +106,154 @@ def verdicts_b(rows: list[dict]) -> list[str]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--parts", default="A,B,C")
-    parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
-    args = parser.parse_args()
-    parts = set(args.parts.upper().split(","))
-    log_lines: list[str] = []
+def _met(ok: bool) -> str:
+    return "met" if ok else "NOT met"
 
-    def log(msg: str) -> None:
-        print(msg, flush=True)
-        log_lines.append(msg)
 
-    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+def _nmi_pair(r: dict) -> str:
+    if np.isnan(r["topicscope_nmi"]):
+        return "no gold labels"
+    return f"NMI {r['topicscope_nmi']:.3f} vs BERTopic's {r['bertopic_nmi']:.3f}"
+
+
+def verdicts_c(raw: dict) -> list[str]:
+    out = []
+    for r in raw.get("C_warm", []):
+        out.append(f"C warm fit {r['corpus']}: {r['ratio']:.1f}x (target >= 5x): {_met(r['ratio'] >= 5)}")
+    for r in raw.get("C_fit_transform", []):
+        out.append(
+            f"C warm fit_transform {r['corpus']}: {r['ratio']:.1f}x (target >= 5x): {_met(r['ratio'] >= 5)}; "
+            + _nmi_pair(r)
+        )
+    for r in raw.get("C_transform", []):
+        out.append(
+            f"C transform, {r['new_docs']:,} new documents from {r['new_from']} (fitted on {r['fit_docs']:,} "
+            f"{r['fit_on']}): {r['ratio']:.1f}x (target >= 2x): {_met(r['ratio'] >= 2)}; " + _nmi_pair(r)
+        )
+    for r in raw.get("C_cold", []):
+        out.append(
+            f"C cold {r['corpus']}: {r['ratio']:.1f}x (target >= 10x): {_met(r['ratio'] >= 10)}; "
+            f"peak memory {r['topicscope_peak_mib']:.0f} vs {r['bertopic_peak_mib']:.0f} MiB: "
+            + _met(r["topicscope_peak_mib"] <= r["bertopic_peak_mib"])
+        )
+    e = raw.get("C_embedding")
+    if e:
+        import speed
+
+        by = {key: next((r for r in e if r["path"].startswith(p)), None) for key, p in speed.EMBEDDING_PATHS.items()}
+        default, fast = by["default"], by["static"]
+        out.append(
+            f"C embedding, default path: {default['speedup']:.2f}x plain sentence-transformers (target >= 2x): "
+            f"{_met(default['speedup'] >= 2)}; min cosine {default['min_cosine']:.4f}"
+            + (f"; bbc_news NMI {default['bbc_nmi']:.3f} from its own embeddings" if by["shared"] else "")
+        )
+        out.append(
+            f"C embedding, fast path: {fast['speedup']:.0f}x (target >= 50x): {_met(fast['speedup'] >= 50)}; "
+            f"bbc_news NMI {fast['bbc_nmi']:.3f} vs {default['bbc_nmi']:.3f} with the transformer"
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------------------ report
+TRANSFORM_NOTES = """\
+transform: each library fits a default model (BERTopic(), TopicModel()) on `fit_docs` documents
+with their precomputed embeddings, untimed; then one warm-up `transform` of up to 200 other unseen
+documents; then the timed `transform(new_docs, embeddings=new_emb)`. Splits come from a seeded
+permutation (seed 0) and are disjoint: fitted, warm-up and timed documents never overlap. On
+20newsgroups and octis_dblp 10,000 documents are held out and the model is fitted on the rest.
+bbc_news has only 2,225 articles, so it appears twice: its held-out 20% (445 articles, with NMI
+against the sections), and a model fitted on all of bbc_news given 10,000 unseen 20newsgroups posts
+(the target's size; no NMI, the newsgroups are not BBC sections). NMI: the new documents' topics
+against their gold labels, BERTopic's outliers (-1) counted as one cluster as in parts A and B;
+`*_outliers` is the share of new documents given -1."""
+
+
+def render(raw: dict, meta: dict) -> tuple[str, list[str]]:
+    """(the Markdown report, the target verdicts) of the measured sections in ``raw``."""
     sections = [
-        f"# Benchmarks: topicscope vs BERTopic\n\nRun {started} on {_machine()}.\n"
-        f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}"
-        f"{'' if parts == {'A', 'B', 'C'} else ' --parts ' + args.parts}`. "
+        f"# Benchmarks: topicscope vs BERTopic\n\nRun {meta['run']} on {meta['machine']}.\n"
+        f"Command: `{meta['command']}`. "
         "Both libraries get the same precomputed all-MiniLM-L6-v2 embeddings from `../shared/data`.\n"
+        + (
+            "\nSections kept from an earlier run (BENCHMARKS.json): "
+            + ", ".join(f"{k} ({v})" for k, v in meta["kept"].items())
+            + ".\n"
+            if meta.get("kept")
+            else ""
+        )
+        + (
+            f"\nSmoke run: part C on seeded samples of at most {meta['limit']:,} documents a corpus "
+            "(transform hold-outs shrink to at most half the sample). Indicative only.\n"
+            if meta.get("limit")
+            else ""
+        )
     ]
     verdicts: list[str] = []
-    raw: dict[str, list] = {}
-    if "A" in parts:
-        kw = {"nr_topics": (10, 30, 50), "seeds": (0,)} if args.quick else {}
-        rows = quality.part_a(log=log, **kw)
-        raw["A"] = rows
-        summary, v = summarise_a(rows)
+    if "A" in raw:
+        summary, v = summarise_a(raw["A"])
         verdicts += v
         sections.append(
             "## A. Quality under the BERTopic paper's protocol\n\nMeans over nr_topics x random_state "
             "(NPMI: gensim c_npmi of the top-10 words, the corpus as reference; outlier topic excluded).\n\n"
             + table(summary, ["corpus", "lib", "runs", "npmi", "diversity", "nmi", "outliers"])
             + "\n\nPer run:\n\n"
-            + table(rows, ["corpus", "lib", "seed", "nr_topics", "n_topics", "npmi", "diversity", "nmi", "outliers"])
-        )
-    if "B" in parts:
-        rows = quality.part_b(log=log)
-        raw["B"] = rows
-        verdicts += verdicts_b(rows)
-        sections.append(
-            "## B. Defaults on raw text\n\n"
             + table(
-                rows, ["corpus", "lib", "gold", "n_topics", "outliers", "nmi", "ari", "stop_share", "npmi", "fit_s"]
+                raw["A"], ["corpus", "lib", "seed", "nr_topics", "n_topics", "npmi", "diversity", "nmi", "outliers"]
             )
         )
-    if "C" in parts:
-        w = speed.warm(log=log)
-        c = speed.cold(log=log)
-        e = speed.embedding(log=log)
-        raw["C"] = [w, c, e]
-        for r in w:
-            verdicts.append(
-                f"C warm {r['corpus']}: {r['ratio']:.1f}x (target >= 5x): {'met' if r['ratio'] >= 5 else 'NOT met'}"
-            )
-        for r in c:
-            verdicts.append(
-                f"C cold {r['corpus']}: {r['ratio']:.1f}x (target >= 10x): {'met' if r['ratio'] >= 10 else 'NOT met'}; "
-                f"peak memory {r['topicscope_peak_mib']:.0f} vs {r['bertopic_peak_mib']:.0f} MiB: "
-                f"{'met' if r['topicscope_peak_mib'] <= r['bertopic_peak_mib'] else 'NOT met'}"
-            )
-        default, fast = e[1], e[2]
-        verdicts.append(
-            f"C embedding, default path: {default['speedup']:.2f}x plain sentence-transformers (target >= 2x): "
-            f"{'met' if default['speedup'] >= 2 else 'NOT met'}; min cosine {default['min_cosine']:.4f}"
-        )
-        verdicts.append(
-            f"C embedding, fast path: {fast['speedup']:.0f}x (target >= 50x): "
-            f"{'met' if fast['speedup'] >= 50 else 'NOT met'}; bbc_news NMI {fast['bbc_nmi']:.3f} "
-            f"vs {default['bbc_nmi']:.3f} with the transformer"
-        )
+    if "B" in raw:
+        verdicts += verdicts_b(raw["B"])
         sections.append(
-            "## C. Speed and memory\n\nWarm: a second fit in the same process. Cold: a fresh process "
-            "(topicscope's CLI vs the same read-fit-save job with BERTopic), import included.\n\n"
-            + table(w, ["corpus", "docs", "bertopic_s", "topicscope_s", "ratio"])
+            "## B. Defaults on raw text\n\n`fit_s`: one `fit_transform` call of each library, not warmed up apart.\n\n"
+            + table(
+                raw["B"], ["corpus", "lib", "gold", "n_topics", "outliers", "nmi", "ari", "stop_share", "npmi", "fit_s"]
+            )
+        )
+    verdicts += verdicts_c(raw)
+    c = []
+    if "C_warm" in raw:
+        c.append(
+            "### fit (warm)\n\nA second `fit` in the same process, defaults, precomputed embeddings.\n\n"
+            + table(raw["C_warm"], ["corpus", "docs", "bertopic_s", "topicscope_s", "ratio"])
+        )
+    if "C_fit_transform" in raw:
+        c.append(
+            "### fit_transform (warm)\n\nThe same call on both sides, `fit_transform(docs, embeddings=emb)` "
+            "on a fresh default model after one warm-up call; NMI of the returned topics against the gold "
+            "labels (outliers as one cluster).\n\n"
+            + table(
+                raw["C_fit_transform"],
+                ["corpus", "docs", "bertopic_s", "topicscope_s", "ratio", "bertopic_nmi", "topicscope_nmi"],
+            )
+        )
+    if "C_transform" in raw:
+        c.append(
+            "### transform of new documents\n\n"
+            + TRANSFORM_NOTES
             + "\n\n"
             + table(
-                c,
+                raw["C_transform"],
+                [
+                    "fit_on",
+                    "new_from",
+                    "fit_docs",
+                    "new_docs",
+                    "bertopic_s",
+                    "topicscope_s",
+                    "ratio",
+                    "bertopic_nmi",
+                    "topicscope_nmi",
+                    "bertopic_outliers",
+                    "topicscope_outliers",
+                ],
+            )
+        )
+    if "C_cold" in raw:
+        c.append(
+            "### Cold fit\n\nA fresh process each (topicscope's CLI vs the same read-fit-save job with "
+            "BERTopic), import included.\n\n"
+            + table(
+                raw["C_cold"],
                 [
                     "corpus",
                     "bertopic_s",
@@ -170,16 +264,108 @@ def main() -> None:
                     "memory_ratio",
                 ],
             )
-            + "\n\n"
-            + table(e, list(e[0]))
         )
+    if "C_embedding" in raw:
+        c.append(
+            "### Embedding\n\nDocs/s on the first 500 bbc_news articles (warmed up on others). `bbc_nmi`: NMI "
+            "against the sections of `TopicModel(random_state=0)` fitted on all of bbc_news with the embeddings "
+            "that row's path computed itself; the last row is the shared precomputed file, for reference "
+            "(`min_cosine` there: to the sentence-transformers row's vectors).\n\n"
+            + table(raw["C_embedding"], list(raw["C_embedding"][0]))
+        )
+    if c:
+        sections.append("## C. Speed and memory\n\n" + "\n\n".join(c))
     sections.insert(1, "## Targets\n\n" + "\n".join(f"- {v}" for v in verdicts) + "\n")
     tried = Path(__file__).resolve().parent / "tried.md"
     if tried.is_file():
         sections.append(tried.read_text(encoding="utf-8"))
-    Path(args.out).write_text("\n\n".join(sections) + "\n", encoding="utf-8")
-    Path(args.out).with_suffix(".json").write_text(json.dumps(raw, indent=1, default=float))
+    return "\n\n".join(sections) + "\n", verdicts
+
+
+def load_previous(json_path: Path) -> tuple[dict, str]:
+    """The sections of an earlier BENCHMARKS.json and the date of that run. Reads the layout before
+    the sections were keyed (``"C": [warm, cold, embedding]``, the date in the Markdown) too."""
+    data = json.loads(json_path.read_text(encoding="utf-8"))
+    meta = data.pop("meta", None)
+    if meta is not None:
+        return data, meta["run"]
+    if "C" in data:
+        data["C_warm"], data["C_cold"], data["C_embedding"] = data.pop("C")
+    md = json_path.with_suffix(".md")
+    found = re.search(r"^Run (.+?) on ", md.read_text(encoding="utf-8"), re.M) if md.is_file() else None
+    return data, found.group(1) if found else "date unknown"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="part A on one seed and nr_topics 10/30/50")
+    parser.add_argument("--parts", default="A,B,C", help="A, B, C or C's sections: " + ", ".join(C_SECTIONS))
+    parser.add_argument("--limit", type=int, default=None, help="part C on seeded samples of at most N documents")
+    parser.add_argument("--merge", action="store_true", help="keep the sections not rerun from the --out JSON")
+    parser.add_argument("--out", default=None, help="Markdown file to write (its .json beside it)")
+    args = parser.parse_args()
+    run = parse_parts(args.parts)
+    if args.limit is not None and args.limit < 100:
+        raise SystemExit(f"--limit must be >= 100 documents; got {args.limit}")
+    if args.merge and args.limit:
+        raise SystemExit("--merge with --limit would mix a smoke run into the full results; use one of them")
+    full = run == list(ALL_SECTIONS) and args.limit is None
+    out = Path(args.out or (ROOT / "BENCHMARKS.md" if full or args.merge else ROOT / "benchmarks/results/last.md"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    import quality
+    import speed
+
+    def log(msg: str) -> None:
+        print(msg, flush=True)
+
+    command = "python benchmarks/run.py" + "".join(
+        flag
+        for flag, on in (
+            (" --quick", args.quick),
+            (f" --parts {args.parts}", args.parts != "A,B,C"),
+            (f" --limit {args.limit}", args.limit is not None),
+            (" --merge", args.merge),
+        )
+        if on
+    )
+    meta = {
+        "run": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": _machine(),
+        "command": command,
+        "limit": args.limit,
+        "kept": {},
+    }
+    raw: dict[str, list] = {}
+    if args.merge and out.with_suffix(".json").is_file():
+        previous, when = load_previous(out.with_suffix(".json"))
+        for key in ALL_SECTIONS:
+            if key in previous and key not in run:
+                raw[key] = previous[key]
+                meta["kept"][key] = when
+    lim = {"limit": args.limit}
+    for key in run:
+        if key == "A":
+            kw = {"nr_topics": (10, 30, 50), "seeds": (0,)} if args.quick else {}
+            raw[key] = quality.part_a(log=log, **kw)
+        elif key == "B":
+            raw[key] = quality.part_b(log=log)
+        elif key == "C_warm":
+            raw[key] = speed.warm(log=log, **lim)
+        elif key == "C_fit_transform":
+            raw[key] = speed.warm_fit_transform(log=log, **lim)
+        elif key == "C_transform":
+            raw[key] = speed.transform_new(log=log, **lim)
+        elif key == "C_cold":
+            raw[key] = speed.cold(log=log, **lim)
+        elif key == "C_embedding":
+            raw[key] = speed.embedding(log=log, **lim)
+    raw = {k: raw[k] for k in ALL_SECTIONS if k in raw}
+    text, verdicts = render(raw, meta)
+    out.write_text(text, encoding="utf-8")
+    out.with_suffix(".json").write_text(json.dumps({"meta": meta, **raw}, indent=1, default=float))
     print("\n".join(verdicts))
+    print(f"wrote {out} and {out.with_suffix('.json').name}")
 
 
 if __name__ == "__main__":
