@@ -1,15 +1,35 @@
-"""Shared fixtures: real corpora from ../shared/data with their precomputed embeddings."""
+"""Shared fixtures: real corpora from ../shared/data with their precomputed embeddings.
+
+The corpora live outside the repository (``../shared/data``, or the folder named by the
+environment variable ``TOPICSCOPE_TEST_DATA``). A test whose corpus is missing is skipped on a
+developer's machine, but fails when the environment variable ``CI`` is set (non-empty), so that
+a green CI run cannot hide data tests that never ran.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pytest
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA = Path(os.environ.get("TOPICSCOPE_TEST_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
+
+
+def in_ci() -> bool:
+    """True when the environment variable CI is set to a non-empty value."""
+    return bool(os.environ.get("CI", "").strip())
+
+
+def data_missing(message: str) -> NoReturn:
+    """Skip the calling test because its data is missing, or fail it in CI."""
+    if in_ci():
+        pytest.fail(f"{message} (CI is set: missing test data fails the run instead of skipping)", pytrace=False)
+    pytest.skip(message)
 
 
 @cache
@@ -17,7 +37,10 @@ def load_corpus(name: str, limit: int | None = None) -> tuple[list[str], list, n
     """(texts, labels, float32 embeddings) of a corpus in ../shared/data, in file order."""
     folder = DATA / name
     if not folder.is_dir():
-        pytest.skip(f"corpus {name} not found at {folder}")
+        data_missing(f"corpus {name} not found at {folder}")
+    for file in ("docs.jsonl", "embeddings_minilm.npy"):
+        if not (folder / file).is_file():
+            data_missing(f"corpus {name} has no {file} at {folder}")
     texts, labels = [], []
     with (folder / "docs.jsonl").open(encoding="utf-8") as fh:
         for line in fh:

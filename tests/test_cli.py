@@ -112,3 +112,101 @@ def test_errors_are_one_line_with_exit_code_2(corpus_files, tmp_path, args, mess
     assert "Traceback" not in res.stderr
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], res.stderr
+
+
+# ---------------------------------------------------------------- CSV output (through the entry point, in process)
+
+FORMULAS = ["=cmd|' /C calc'!A0", "+1+2", "-2+3", "@SUM(A1:A2)", "\tTAB", "\rCR"]
+
+
+@pytest.fixture(scope="module")
+def labelled_model(tmp_path_factory, octis_bbc):
+    """A saved model whose custom labels are spreadsheet formulas, and 300 documents to assign."""
+    from topicscope import TopicModel
+
+    docs, _, emb = octis_bbc
+    folder = tmp_path_factory.mktemp("formulas")
+    model = TopicModel(min_topic_size=5, random_state=0).fit(docs[:300], embeddings=emb[:300])
+    ids = sorted(t for t in model.topic_labels_ if t != -1)
+    assert len(ids) >= 3
+    labels = {t: FORMULAS[i % len(FORMULAS)] for i, t in enumerate(ids)}
+    model.set_topic_labels(labels)
+    model.save(folder / "model")
+    pd.DataFrame({"text": docs[:300]}).to_csv(folder / "docs.csv", index=False)
+    np.save(folder / "emb.npy", emb[:300])
+    return folder, labels
+
+
+def transform_args(folder: Path, output: str) -> list[str]:
+    return ["transform", str(folder / "model"), str(folder / "docs.csv"), "--embeddings", str(folder / "emb.npy"),
+            "--output", output]  # fmt: skip
+
+
+def test_csv_cells_cannot_run_as_formulas(labelled_model, tmp_path, capsys):
+    import csv
+
+    from topicscope.cli import main
+
+    folder, labels = labelled_model
+    assert main(transform_args(folder, str(tmp_path / "t.csv"))) == 0
+    assert f"wrote topics of 300 documents to {tmp_path / 't.csv'}" in capsys.readouterr().out
+    with (tmp_path / "t.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 300 and list(rows[0]) == ["document", "topic", "name", "probability", "custom_name"]
+    seen = set()
+    for row in rows:
+        topic = int(row["topic"])  # numbers stay numbers: no quote added
+        float(row["probability"])
+        expected = labels.get(topic)
+        if expected is not None:
+            assert row["custom_name"] == "'" + expected
+            seen.add(expected)
+        for cell in row.values():
+            assert not cell.startswith(("=", "+", "@", "\t", "\r")), row
+    assert len(seen) >= 3  # several formula labels were written, each neutralised
+
+
+def test_output_dash_writes_the_csv_to_stdout(labelled_model, tmp_path, capsys, monkeypatch):
+    import io
+
+    from topicscope.cli import main
+
+    folder, _ = labelled_model
+    monkeypatch.chdir(tmp_path)
+    assert main(transform_args(folder, str(tmp_path / "file.csv"))) == 0
+    capsys.readouterr()
+    assert main(transform_args(folder, "-")) == 0
+    captured = capsys.readouterr()
+    assert not (tmp_path / "-").exists()
+    assert "wrote topics of 300 documents to standard output" in captured.err
+    from_stdout = pd.read_csv(io.StringIO(captured.out))
+    pd.testing.assert_frame_equal(from_stdout, pd.read_csv(tmp_path / "file.csv"))
+    assert from_stdout["topic"].dtype.kind == "i" and len(from_stdout) == 300
+
+
+def test_neutralise_formulas_quotes_text_and_leaves_numbers():
+    from topicscope.cli import neutralise_formulas
+
+    frame = pd.DataFrame(
+        {
+            "topic": [-1, 2, 3],
+            "probability": [-0.5, 0.25, 1.0],
+            "name": ["-1_outlier_words", '=HYPERLINK("http://x")', "plain - words"],
+            "words": ["@import", "\tcell", "ok=fine"],
+        }
+    )
+    safe = neutralise_formulas(frame)
+    assert safe["topic"].tolist() == [-1, 2, 3] and safe["topic"].dtype == frame["topic"].dtype
+    assert safe["probability"].tolist() == [-0.5, 0.25, 1.0]
+    assert safe["name"].tolist() == ["'-1_outlier_words", '\'=HYPERLINK("http://x")', "plain - words"]
+    assert safe["words"].tolist() == ["'@import", "'\tcell", "ok=fine"]
+    assert frame["name"][1].startswith("=")  # the caller's frame is not modified
+
+
+def test_unwritable_output_is_a_one_line_error(labelled_model, tmp_path, capsys):
+    from topicscope.cli import main
+
+    folder, _ = labelled_model
+    assert main(transform_args(folder, str(tmp_path / "no_such_dir" / "t.csv"))) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("topicscope: error: cannot write") and "no_such_dir" in err[0]

@@ -124,8 +124,53 @@ def cmd_transform(args: argparse.Namespace) -> None:
     out = pd.DataFrame(
         {"document": range(len(docs)), "topic": topics, "name": [names[t] for t in topics], "probability": prob}
     )
-    out.to_csv(args.output, index=False)
-    print(f"wrote topics of {len(docs)} documents to {args.output}")
+    custom = model.custom_labels_
+    if custom:
+        out["custom_name"] = [custom.get(t, names[t]) for t in topics]
+    write_csv(out, args.output)
+    _status(
+        f"wrote topics of {len(docs)} documents to {'standard output' if args.output == '-' else args.output}", args
+    )
+
+
+def _status(message: str, args: argparse.Namespace) -> None:
+    """A progress line: on stderr when the data itself goes to standard output (``--output -``)."""
+    print(message, file=sys.stderr if getattr(args, "output", None) == "-" else sys.stdout)
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP's "CSV injection" list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(frame: Any) -> Any:
+    """A copy of ``frame`` whose text cells cannot run as spreadsheet formulas.
+
+    A text cell starting with ``= + - @``, a tab or a carriage return gets a leading single quote,
+    which spreadsheets show as text (OWASP's advice for CSV injection). Numeric columns are left
+    alone: a topic id -1 or a negative number stays a number.
+    """
+    import pandas as pd
+
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        out[column] = ["'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v for v in values.tolist()]
+    return out
+
+
+def write_csv(frame: Any, output: str) -> None:
+    """Write ``frame`` as CSV (formulas neutralised) to the file ``output``, or to standard output for ``-``."""
+    safe = neutralise_formulas(frame)
+    if output == "-":
+        safe.to_csv(sys.stdout, index=False)
+        sys.stdout.flush()
+        return
+    try:
+        safe.to_csv(output, index=False)
+    except OSError as exc:
+        raise CLIError(f"cannot write {output}: {exc.strerror or exc}") from exc
 
 
 def cmd_merge(args: argparse.Namespace) -> None:
@@ -177,7 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     tr = sub.add_parser("transform", help="assign topics to new documents")
     tr.add_argument("model")
     tr.add_argument("input")
-    tr.add_argument("--output", required=True, help="CSV to write (document, topic, name, probability)")
+    tr.add_argument(
+        "--output",
+        required=True,
+        help="CSV to write (document, topic, name, probability; custom_name when labels were set), or - for stdout",
+    )
     tr.add_argument("--text-column")
     tr.add_argument("--embeddings")
     tr.set_defaults(func=cmd_transform)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
 __all__ = [
+    "EXTRAS",
     "InputError",
     "LLMConnectionError",
     "LLMError",
@@ -71,10 +72,24 @@ class LLMResponseError(LLMError):
     """The language model server answered with an error."""
 
 
-def missing_extra(package: str, extra: str, exc: ImportError) -> MissingDependencyError:
-    """Build the error raised when an optional dependency is not installed."""
-    err = MissingDependencyError(
-        f'{package} is needed for this feature but is not installed; install it with: pip install "topicscope[{extra}]"'
-    )
+#: The extras of ``pyproject.toml``'s ``[project.optional-dependencies]`` (a test keeps them in sync).
+EXTRAS: tuple[str, ...] = ("parquet", "llm", "test", "bench")
+
+
+def missing_extra(package: str, extra: str | None, exc: ImportError) -> MissingDependencyError:
+    """Build the error raised when a dependency is not installed (or fails to import).
+
+    ``extra`` is the extra that provides ``package`` (one of :data:`EXTRAS`), or None for a core
+    dependency: the message then says to reinstall topicscope, which installs its dependencies.
+    """
+    if extra is None:
+        hint = (
+            f"it is a dependency of topicscope: reinstall topicscope (pip install topicscope) or pip install {package}"
+        )
+    elif extra in EXTRAS:
+        hint = f'install it with: pip install "topicscope[{extra}]"'
+    else:
+        raise ValueError(f"missing_extra: extra must be one of {EXTRAS} or None (a core dependency); got {extra!r}")
+    err = MissingDependencyError(f"{package} is needed for this feature but is not installed; {hint}")
     err.__cause__ = exc
     return err

@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils.validation import check_array
 
-from ..exceptions import InputError, missing_extra
+from ..exceptions import InputError, NotFittedError, missing_extra
 
 __all__ = ["Identity", "default_reducer", "fit_reduce", "umap_reducer"]
 
@@ -28,23 +30,41 @@ def default_reducer(n_docs: int, random_state: int | None, clusterer: Any = None
     return umap_reducer(n_docs, random_state)
 
 
-class Identity:
-    """A reducer that returns its input unchanged."""
+class Identity(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """A reducer that returns its input unchanged (a scikit-learn transformer).
 
-    def fit(self, X: np.ndarray, y: Any = None) -> Identity:
+    ``fit`` checks that ``X`` is a finite 2-D numeric array (dense or sparse) and records its
+    width (``n_features_in_``); ``transform`` returns ``X`` as validated, with its dtype, and
+    refuses an ``X`` of another width.
+    """
+
+    def fit(self, X: Any, y: Any = None) -> Identity:
+        self.n_features_in_ = _check_X(X).shape[1]
         return self
 
-    def transform(self, X: np.ndarray) -> np.ndarray:
-        return np.asarray(X)
+    def transform(self, X: Any) -> Any:
+        if not hasattr(self, "n_features_in_"):
+            raise NotFittedError("Identity is not fitted: call fit(X) first")
+        X = _check_X(X)
+        if X.shape[1] != self.n_features_in_:
+            raise InputError(
+                f"X has {X.shape[1]} features, but Identity is expecting {self.n_features_in_} features as input"
+            )
+        return X
 
-    def fit_transform(self, X: np.ndarray, y: Any = None) -> np.ndarray:
-        return np.asarray(X)
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {}
 
-    def __repr__(self) -> str:
-        return "Identity()"
+def _check_X(X: Any) -> Any:
+    """X as a finite, non-empty 2-D numeric array; bad input is an InputError naming X."""
+    try:
+        return check_array(X, accept_sparse=("csr", "csc", "coo"), dtype="numeric")
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"X (the embeddings to reduce) must be a finite, non-empty 2-D numeric array: {exc}") from exc
 
 
 def umap_reducer(n_docs: int, random_state: int | None) -> Any:
@@ -52,7 +72,7 @@ def umap_reducer(n_docs: int, random_state: int | None) -> Any:
     try:
         from umap.umap_ import UMAP
     except ImportError as exc:  # pragma: no cover - core dependency
-        raise missing_extra("umap-learn", "core", exc) from exc
+        raise missing_extra("umap-learn", None, exc) from exc
     return UMAP(
         n_neighbors=max(2, min(15, n_docs - 1)),
         n_components=5,

@@ -7,12 +7,15 @@ document-term counts per topic; ``ctfidf_weights`` turns class-term counts into 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_array, check_non_negative
 
 from .._validation import check_float
+from ..exceptions import InputError, NotFittedError
 
 
 def class_term_counts(doc_term: sp.spmatrix, labels: np.ndarray, topic_ids: Sequence[int]) -> sp.csr_matrix:
@@ -50,10 +53,21 @@ def ctfidf_weights(
     weighs most and loses some elsewhere, so fewer words name several topics.
     """
     counts = sp.csr_matrix(class_term, dtype=np.float64)
+    idf = ctfidf_idf(counts, bm25_weighting=bm25_weighting, word_multipliers=word_multipliers)
+    weights = sp.csr_matrix(class_tf(counts, reduce_frequent_words=reduce_frequent_words) @ sp.diags(idf))
+    if exclusivity > 0 and weights.nnz:
+        weights = apply_exclusivity(weights, np.asarray(weights.max(axis=0).todense()).ravel(), exclusivity)
+    return weights
+
+
+def ctfidf_idf(
+    class_term: sp.spmatrix, *, bm25_weighting: bool = False, word_multipliers: np.ndarray | None = None
+) -> np.ndarray:
+    """The idf part of c-TF-IDF (see ``ctfidf_weights``): one weight per term, 0 for unseen terms."""
+    counts = sp.csr_matrix(class_term, dtype=np.float64)
     row_sums = np.asarray(counts.sum(axis=1)).ravel()
     col_sums = np.asarray(counts.sum(axis=0)).ravel()
-    n_rows = max(counts.shape[0], 1)
-    avg_len = row_sums.sum() / n_rows
+    avg_len = row_sums.sum() / max(counts.shape[0], 1)
     safe_cols = np.where(col_sums > 0, col_sums, 1.0)
     if bm25_weighting:
         idf = np.log1p(np.maximum((avg_len - safe_cols + 0.5) / (safe_cols + 0.5), 0.0))
@@ -62,16 +76,26 @@ def ctfidf_weights(
     idf[col_sums == 0] = 0.0
     if word_multipliers is not None:
         idf = idf * np.asarray(word_multipliers, dtype=np.float64)
+    return idf
+
+
+def class_tf(class_term: sp.spmatrix, *, reduce_frequent_words: bool = False) -> sp.csr_matrix:
+    """Each row's term frequencies divided by the row's total (square-rooted with ``reduce_frequent_words``)."""
+    counts = sp.csr_matrix(class_term, dtype=np.float64)
+    row_sums = np.asarray(counts.sum(axis=1)).ravel()
     inv_rows = sp.diags(np.divide(1.0, row_sums, out=np.zeros_like(row_sums), where=row_sums > 0))
     tf = sp.csr_matrix(inv_rows @ counts)
     if reduce_frequent_words:
         tf.data = np.sqrt(tf.data)
-    weights = sp.csr_matrix(tf @ sp.diags(idf))
-    if exclusivity > 0 and weights.nnz:
-        col_max = np.asarray(weights.max(axis=0).todense()).ravel()
-        cols = weights.indices
-        ratio = weights.data / np.where(col_max[cols] > 0, col_max[cols], 1.0)
-        weights.data = weights.data * ratio**exclusivity
+    return tf
+
+
+def apply_exclusivity(weights: sp.csr_matrix, column_max: np.ndarray, exclusivity: float) -> sp.csr_matrix:
+    """Scale each weight by ``min(w / column_max, 1) ** exclusivity`` (see ``ctfidf_weights``)."""
+    weights = sp.csr_matrix(weights, copy=True)
+    cols = weights.indices
+    ratio = weights.data / np.where(column_max[cols] > 0, column_max[cols], 1.0)
+    weights.data = weights.data * np.minimum(ratio, 1.0) ** exclusivity
     return weights
 
 
@@ -89,8 +113,12 @@ def top_words(weights: sp.spmatrix, vocabulary: Sequence[str], n: int) -> list[l
     return out
 
 
-class ClassTfidfTransformer(BaseEstimator):
-    """Class-based TF-IDF settings (the ``ctfidf_model`` of a TopicModel).
+class ClassTfidfTransformer(TransformerMixin, BaseEstimator):
+    """Class-based TF-IDF (the ``ctfidf_model`` of a TopicModel), a scikit-learn transformer.
+
+    ``fit`` takes a (classes, vocabulary) matrix of term counts, one row per topic, and learns
+    each term's idf (``idf_``); ``transform`` turns count rows into c-TF-IDF weights with it.
+    ``fit_transform(X)`` equals ``weights(X, vocabulary)``, which the topic model calls.
 
     Parameters
     ----------
@@ -119,6 +147,7 @@ class ClassTfidfTransformer(BaseEstimator):
         self.exclusivity = exclusivity
 
     def multipliers(self, vocabulary: Sequence[str], extra_seed_words: Sequence[str] = ()) -> np.ndarray | None:
+        """The idf multiplier of each term (``seed_multiplier`` for seed words), or None when there are none."""
         words = set(self.seed_words or ()) | set(extra_seed_words)
         if not words:
             return None
@@ -132,6 +161,7 @@ class ClassTfidfTransformer(BaseEstimator):
     def weights(
         self, class_term: sp.spmatrix, vocabulary: Sequence[str], extra_seed_words: Sequence[str] = ()
     ) -> sp.csr_matrix:
+        """c-TF-IDF weights of a (topics, vocabulary) count matrix, without fitting this object."""
         return ctfidf_weights(
             class_term,
             bm25_weighting=self.bm25_weighting,
@@ -139,3 +169,64 @@ class ClassTfidfTransformer(BaseEstimator):
             word_multipliers=self.multipliers(vocabulary, extra_seed_words),
             exclusivity=check_float(self.exclusivity, "exclusivity", low=0.0, high=100.0),
         )
+
+    def fit(self, X: Any, y: Any = None, *, vocabulary: Sequence[str] | None = None) -> ClassTfidfTransformer:
+        """Learn the idf of each term from ``X``, a (classes, vocabulary) matrix of term counts.
+
+        ``vocabulary`` (the term of each column) is needed when ``seed_words`` is set.
+        """
+        counts = self._check_counts(X, reset=True)
+        exclusivity = check_float(self.exclusivity, "exclusivity", low=0.0, high=100.0)
+        multipliers = None
+        if self.seed_words:
+            if vocabulary is None:
+                raise InputError("seed_words needs the term of each column: call fit(X, vocabulary=terms)")
+            if len(vocabulary) != counts.shape[1]:
+                raise InputError(
+                    f"vocabulary must have one term per column of X ({counts.shape[1]}); got {len(vocabulary)}"
+                )
+            multipliers = self.multipliers(vocabulary)
+        self.idf_ = ctfidf_idf(counts, bm25_weighting=self.bm25_weighting, word_multipliers=multipliers)
+        weights = sp.csr_matrix(
+            class_tf(counts, reduce_frequent_words=self.reduce_frequent_words) @ sp.diags(self.idf_)
+        )
+        self.column_max_ = (
+            np.asarray(weights.max(axis=0).todense()).ravel() if weights.nnz else np.zeros(counts.shape[1])
+        )
+        self.exclusivity_ = exclusivity
+        return self
+
+    def transform(self, X: Any) -> sp.csr_matrix:
+        """c-TF-IDF weights of the count rows ``X`` with the fitted idf (a sparse float64 matrix)."""
+        if not hasattr(self, "idf_"):
+            raise NotFittedError("ClassTfidfTransformer is not fitted: call fit(class_term_counts) first")
+        counts = self._check_counts(X, reset=False)
+        weights = sp.csr_matrix(
+            class_tf(counts, reduce_frequent_words=self.reduce_frequent_words) @ sp.diags(self.idf_)
+        )
+        if self.exclusivity_ > 0 and weights.nnz:
+            weights = apply_exclusivity(weights, self.column_max_, self.exclusivity_)
+        return weights
+
+    def _check_counts(self, X: Any, *, reset: bool) -> sp.csr_matrix:
+        try:
+            X = check_array(X, accept_sparse="csr", dtype=np.float64)
+            check_non_negative(X, "ClassTfidfTransformer (X)")
+        except (ValueError, TypeError) as exc:
+            raise InputError(
+                f"X must be a finite, non-negative 2-D matrix of term counts (classes x vocabulary): {exc}"
+            ) from exc
+        if reset:
+            self.n_features_in_ = X.shape[1]
+        elif X.shape[1] != self.n_features_in_:
+            raise InputError(
+                f"X has {X.shape[1]} features, but ClassTfidfTransformer is expecting {self.n_features_in_} "
+                "features as input (one column per vocabulary term)"
+            )
+        return sp.csr_matrix(X)
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.input_tags.positive_only = True
+        return tags

@@ -14,15 +14,15 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, TransformerMixin
 
-from .._validation import check_float
+from .._validation import check_documents, check_float
 from ..exceptions import InputError, NotFittedError
 
 __all__ = ["OnlineCountVectorizer"]
 
 
-class OnlineCountVectorizer(BaseEstimator):
+class OnlineCountVectorizer(TransformerMixin, BaseEstimator):
     """Counts terms over a vocabulary that grows batch after batch.
 
     Parameters
@@ -54,26 +54,32 @@ class OnlineCountVectorizer(BaseEstimator):
                 raise InputError(f"decay must be None or a number in [0, 1); got {value} (1 would forget everything)")
 
     def build_analyzer(self) -> Callable[[str], list[str]]:
-        """The text -> terms function (stop words removed, n-grams formed)."""
+        """The text -> terms function (stop words removed, n-grams formed): the fitted one once fitted."""
         analyzer = getattr(self, "analyzer_", None)
-        if analyzer is None:
-            from sklearn.feature_extraction.text import CountVectorizer
+        return analyzer if analyzer is not None else self._new_analyzer()
 
-            analyzer = CountVectorizer(
-                stop_words=self.stop_words,
-                ngram_range=tuple(self.ngram_range),
-                lowercase=self.lowercase,
-                token_pattern=self.token_pattern,
-            ).build_analyzer()
-        return analyzer
+    def _new_analyzer(self) -> Callable[[str], list[str]]:
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        return CountVectorizer(
+            stop_words=self.stop_words,
+            ngram_range=tuple(self.ngram_range),
+            lowercase=self.lowercase,
+            token_pattern=self.token_pattern,
+        ).build_analyzer()
+
+    def _start(self) -> None:
+        """An empty vocabulary and an analyzer built from the current parameters."""
+        self._check_decay()
+        self.analyzer_ = self._new_analyzer()
+        self.vocabulary_: dict[str, int] = {}
+        self._terms: list[str] = []
 
     def partial_fit(self, documents: Iterable[str], y: Any = None) -> OnlineCountVectorizer:
         """Add the new terms of ``documents`` to the vocabulary (existing columns never move)."""
+        documents = check_documents(documents, allow_empty=True)
         if getattr(self, "vocabulary_", None) is None:
-            self._check_decay()
-            self.analyzer_ = self.build_analyzer()
-            self.vocabulary_: dict[str, int] = {}
-            self._terms: list[str] = []
+            self._start()
         vocab, terms = self.vocabulary_, self._terms
         for doc in documents:
             for term in self.analyzer_(doc):
@@ -83,14 +89,16 @@ class OnlineCountVectorizer(BaseEstimator):
         return self
 
     def fit(self, documents: Iterable[str], y: Any = None) -> OnlineCountVectorizer:
-        """Start a new vocabulary from ``documents``."""
-        self.vocabulary_ = None
+        """Start a new vocabulary (and analyzer, from the current parameters) from ``documents``."""
+        documents = check_documents(documents, allow_empty=True)
+        self._start()
         return self.partial_fit(documents)
 
     def transform(self, documents: Iterable[str]) -> sp.csr_matrix:
         """Term counts of ``documents`` over the current vocabulary (unseen terms are ignored)."""
         if getattr(self, "vocabulary_", None) is None:
             raise NotFittedError("OnlineCountVectorizer is not fitted: call partial_fit(documents) first")
+        documents = check_documents(documents, allow_empty=True)
         vocab = self.vocabulary_
         indptr = [0]
         indices: list[int] = []
@@ -107,10 +115,17 @@ class OnlineCountVectorizer(BaseEstimator):
         return out
 
     def fit_transform(self, documents: Iterable[str], y: Any = None) -> sp.csr_matrix:
-        documents = list(documents)
+        documents = check_documents(documents, allow_empty=True)
         return self.fit(documents).transform(documents)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         if getattr(self, "vocabulary_", None) is None:
             raise NotFittedError("OnlineCountVectorizer is not fitted: call partial_fit(documents) first")
         return np.array(self._terms, dtype=object)
+
+    def __sklearn_tags__(self) -> Any:
+        # Text in, like scikit-learn's CountVectorizer: a 1-D sequence of strings, not a numeric matrix.
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags
