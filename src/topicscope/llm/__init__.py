@@ -1,7 +1,9 @@
 """Topic labels written by language models.
 
-``LlamaCPP`` runs a local GGUF model in-process (llama-cpp-python); ``OpenAI`` talks to any
-OpenAI-compatible chat-completions server (OpenAI, vLLM, Ollama, llama.cpp) over httpx. Both
+``LlamaCPP`` runs a local GGUF model in-process (llama-cpp-python): chat completion for a GGUF
+with a chat template, a few-shot completion prompt for a base model without one. ``OpenAI``
+talks to any OpenAI-compatible chat-completions server (OpenAI, vLLM, Ollama, llama.cpp) over
+httpx, or through an ``openai.OpenAI`` client as in BERTopic. Both
 share :class:`LLMLabeler`: the prompt, document choice and truncation, label cleaning,
 distinct labels, keyword fallbacks and an answer cache. Client libraries load on first use.
 """
@@ -11,9 +13,17 @@ from __future__ import annotations
 from .base import LLMLabeler
 from .llamacpp import LlamaCPP
 from .openai import OpenAI
-from .text import DEFAULT_PROMPT, DEFAULT_SYSTEM_PROMPT, LlamaTokenizer, clean_label, truncate
+from .text import (
+    DEFAULT_COMPLETION_PROMPT,
+    DEFAULT_PROMPT,
+    DEFAULT_SYSTEM_PROMPT,
+    LlamaTokenizer,
+    clean_label,
+    truncate,
+)
 
 __all__ = [
+    "DEFAULT_COMPLETION_PROMPT",
     "DEFAULT_PROMPT",
     "DEFAULT_SYSTEM_PROMPT",
     "LLMLabeler",

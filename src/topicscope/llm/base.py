@@ -26,6 +26,7 @@ from .text import (
     check_prompt,
     check_truncation,
     clean_label,
+    echoes_keywords,
     fill_prompt,
     format_documents,
     keyword_label,
@@ -63,7 +64,13 @@ class LLMLabeler(BaseRepresentation):
     Fitted attributes (after ``describe``): ``prompts_`` (topic -> prompt sent),
     ``hint_prompts_`` (prompts re-sent to make a duplicate label distinct), ``answers_`` (topic
     -> raw answer), ``failures_`` (topic -> why its keyword label was used), ``calls_``
-    (model calls made, cached answers excluded) and ``cache_hits_``.
+    (model calls made, cached answers excluded) and ``cache_hits_``. Each ``describe`` logs a
+    summary at INFO level: topics labelled by the model, and how many fell back to keywords
+    (``len(failures_)``; a WARNING too when any did).
+
+    Labellers survive ``copy.deepcopy`` and pickling, before and after use: a loaded model, an
+    open client and thread primitives are left out of the copy and rebuilt on first use; the
+    answer cache travels with it.
 
     Unlike the other stages, a labeller is used as given, not cloned, by ``TopicModel.fit``: its
     answer cache and loaded model live on it, so a refit or a reduction with the same labeller
@@ -123,6 +130,18 @@ class LLMLabeler(BaseRepresentation):
     def _resolve_tokenizer(self) -> Any:
         return self.tokenizer
 
+    def _extra_kwargs(self) -> dict[str, Any]:
+        """Generation settings passed to the backend as they are (``generation_kwargs`` and aliases)."""
+        return dict(self.generation_kwargs or {})
+
+    def _example_labels(self) -> set[str]:
+        """Labels shown as examples in the prompt (casefolded): an answer copying one is unusable."""
+        return set()
+
+    def _hint_prompt(self, prompt: str, label: str) -> str | None:
+        """The prompt re-sent when ``label`` is already taken (None: do not re-ask, qualify instead)."""
+        return prompt + HINT.format(label=label)
+
     # ------------------------------------------------------------------ settings
     def _validate(self) -> None:
         if self.prompt is not None:
@@ -162,7 +181,7 @@ class LLMLabeler(BaseRepresentation):
             "temperature": float(self.temperature),
             "seed": self.seed,
             "stop": self._stop_list(),
-            **(self.generation_kwargs or {}),
+            **self._extra_kwargs(),
         }
 
     def _cache_key(self, prompt: str) -> str:
@@ -179,10 +198,14 @@ class LLMLabeler(BaseRepresentation):
         """Forget cached answers (the next ``describe`` asks the model again)."""
         self._cache = OrderedDict()
 
+    # Per-call resources: a loaded model, an open client, locks and events. They are not
+    # picklable, and a copy must not share them; they are rebuilt on first use. ``copy.deepcopy``
+    # goes through ``__getstate__`` too, so one rule serves pickling and copying.
+    _TRANSIENT: tuple[str, ...] = ("_llm", "_client", "_lock", "_stop_event")
+
     def __getstate__(self) -> dict[str, Any]:
-        # Loaded models and open clients are not picklable; they are rebuilt on first use.
         state = self.__dict__.copy()
-        for key in ("_llm", "_client", "_lock"):
+        for key in self._TRANSIENT:
             state.pop(key, None)
         return state
 
@@ -205,11 +228,19 @@ class LLMLabeler(BaseRepresentation):
             return [candidates[i] for i in mmr(query, vecs, n, float(self.diversity))]
         return candidates[:n]
 
+    def _template(self) -> str:
+        """The prompt with placeholders: the user's, else the backend's default."""
+        return self.prompt or DEFAULT_PROMPT
+
+    def _frame(self, filled: str) -> str:
+        """The text sent for one topic, from its filled template (a backend may add examples)."""
+        return filled
+
     def _build_prompt(self, context: TopicContext, topic: int) -> str:
         tokenizer = self._resolve_tokenizer()
         docs = [truncate(d, self.doc_length, tokenizer, context.analyzer) for d in self._documents(context, topic)]
         keywords = ", ".join(w for w, _ in context.words.get(topic, [])[: context.top_n_words])
-        return fill_prompt(self.prompt or DEFAULT_PROMPT, format_documents(docs), keywords)
+        return self._frame(fill_prompt(self._template(), format_documents(docs), keywords))
 
     # ------------------------------------------------------------------ calling the model
     def _call(self, prompt: str) -> str:
@@ -302,7 +333,8 @@ class LLMLabeler(BaseRepresentation):
         labels: dict[int, str] = {}
         from_model: dict[int, bool] = {}
         for topic in topics:
-            label = self._label_from(topic, answers.get(topic, ""))
+            keywords = [w for w, _ in context.words.get(topic, [])]
+            label = self._label_from(topic, answers.get(topic, ""), keywords)
             from_model[topic] = bool(label)
             labels[topic] = label or keyword_label(context.words.get(topic, []), topic)
         self._make_distinct(context, topics, labels, from_model)
@@ -313,19 +345,33 @@ class LLMLabeler(BaseRepresentation):
                 len(self.failures_),
                 len(topics),
             )
+        logger.info(
+            "%s: %d of %d topics labelled by the model, %d fell back to keywords (%d model calls, %d cached)",
+            type(self).__name__,
+            len(topics) - len(self.failures_),
+            len(topics),
+            len(self.failures_),
+            self.calls_,
+            self.cache_hits_,
+        )
         return {topic: [(labels[topic], 1.0)] for topic in topics}
 
-    def _label_from(self, topic: int, answer: str | LLMError) -> str:
+    def _label_from(self, topic: int, answer: str | LLMError, keywords: list[str]) -> str:
         if isinstance(answer, LLMError):
             self.failures_[topic] = f"{type(answer).__name__}: {answer}"
             logger.warning("topic %d: the language model failed (%s); using its keywords as label", topic, answer)
             return ""
         self.answers_[topic] = answer
         label = clean_label(answer, int(self.max_label_length))
-        if label and repeats_instructions(label, self.prompt or DEFAULT_PROMPT, self._system(), HINT):
-            label = ""
+        why = "empty or unusable answer"
+        if label and repeats_instructions(label, self._template(), self._system(), HINT):
+            label, why = "", "the answer repeats the instructions"
+        elif label and label.casefold() in self._example_labels():
+            label, why = "", "the answer copies an example label of the prompt"
+        elif label and echoes_keywords(label, keywords):
+            label, why = "", "the answer only lists the topic's keywords"
         if not label:
-            self.failures_[topic] = f"empty or unusable answer: {answer[:200]!r}"
+            self.failures_[topic] = f"{why}: {answer[:200]!r}"
             logger.warning("topic %d: the language model gave no usable label; using its keywords", topic)
         return label
 
@@ -343,11 +389,13 @@ class LLMLabeler(BaseRepresentation):
                 taken[key] = topic
         if not duplicates:
             return
-        retry = [t for t in duplicates if from_model[t]]
+        for topic in duplicates:
+            hint = self._hint_prompt(self.prompts_[topic], labels[topic]) if from_model[topic] else None
+            if hint is not None:
+                self.hint_prompts_[topic] = hint
+        retry = list(self.hint_prompts_)
         answers: dict[int, str | LLMError] = {}
         if retry:
-            for topic in retry:
-                self.hint_prompts_[topic] = self.prompts_[topic] + HINT.format(label=labels[topic])
             answers = self._ask(context, {t: self.hint_prompts_[t] for t in retry}, "Relabelling duplicates")
         for topic in duplicates:
             answer = answers.get(topic)

@@ -25,6 +25,37 @@ Name this topic with a short, specific label of at most six words. Reply with th
 
 DEFAULT_SYSTEM_PROMPT = "You name topics. You answer with a single short label and nothing else."
 
+# For base models (a GGUF with no chat template): a completion prompt the model continues after
+# "Topic label:", shown a few made-up examples in the same layout first.
+DEFAULT_COMPLETION_PROMPT = "Keywords: [KEYWORDS]\nDocuments:\n[DOCUMENTS]\nTopic label:"
+
+COMPLETION_EXAMPLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    (
+        "meat, beef, emissions, diet, farming, vegetarian, food, climate, cattle, methane",
+        (
+            "Cutting beef from our diets would do more for the climate than giving up flights.",
+            "Cattle farming produces most of the methane from agriculture.",
+        ),
+        "Climate impact of eating meat",
+    ),
+    (
+        "delivery, order, shipping, arrived, weeks, refund, parcel, courier, late, tracking",
+        (
+            "I ordered the monitor three weeks ago and it still has not arrived.",
+            "The courier says the parcel was delivered but I never received it.",
+        ),
+        "Late and lost deliveries",
+    ),
+    (
+        "vaccine, trial, patients, dose, virus, immune, results, doctors, study, infection",
+        (
+            "The second dose of the vaccine gave strong protection in the trial.",
+            "Doctors will follow ten thousand patients for two years.",
+        ),
+        "Vaccine trials",
+    ),
+)
+
 PLACEHOLDERS = ("[DOCUMENTS]", "[KEYWORDS]")
 _PLACEHOLDER_RE = re.compile(r"\[(DOCUMENTS|KEYWORDS)\]")
 TOKENIZER_NAMES = ("char", "whitespace", "vectorizer")
@@ -171,6 +202,14 @@ def fill_prompt(prompt: str, documents: str, keywords: str) -> str:
     return _PLACEHOLDER_RE.sub(lambda m: values[m.group(1)], prompt)
 
 
+def completion_examples() -> str:
+    """The few-shot examples of the default completion prompt, each followed by its label."""
+    shots = []
+    for keywords, docs, label in COMPLETION_EXAMPLES:
+        shots.append(fill_prompt(DEFAULT_COMPLETION_PROMPT, format_documents(docs), keywords) + " " + label)
+    return "\n\n".join(shots)
+
+
 def check_prompt(prompt: Any, name: str = "prompt") -> None:
     if not isinstance(prompt, str) or not prompt.strip():
         raise InputError(f"{name} must be a non-empty string; got {prompt!r}")
@@ -213,8 +252,9 @@ def clean_label(text: Any, max_length: int = 80) -> str:
     """One short line of label text from a model's answer ('' when nothing usable remains).
 
     Drops reasoning blocks, markup, bullets, quotes, "Label:"-style prefixes and control
-    characters; keeps the first non-empty line; cuts at ``max_length`` characters (on a word
-    boundary when possible).
+    characters; keeps the first non-empty line; ends a comma-separated list where it starts to
+    repeat itself (a small model looping: "House prices, house prices, ..." -> "House prices");
+    cuts at ``max_length`` characters (on a word boundary when possible).
     """
     if not isinstance(text, str):
         return ""
@@ -224,11 +264,46 @@ def clean_label(text: Any, max_length: int = 80) -> str:
         label = _clean_line(raw)
         if label:
             break
+    label = _drop_repeats(label)
     if len(label) > max_length:
         cut = label[:max_length]
         space = cut.rfind(" ")
         label = (cut[:space] if space >= max_length // 2 else cut).rstrip(" ,;:-")
     return label
+
+
+def _item_key(item: str) -> str:
+    words = re.findall(r"\w+", item.casefold())
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words)
+
+
+def _drop_repeats(label: str) -> str:
+    """``label`` up to the first comma-separated item that repeats an earlier one (plurals alike)."""
+    items = [part.strip() for part in label.split(",")]
+    if len(items) < 2:
+        return label
+    seen: set[str] = set()
+    kept: list[str] = []
+    for item in items:
+        key = _item_key(item)
+        if key in seen:
+            break
+        seen.add(key)
+        kept.append(item)
+    if len(kept) == len(items):
+        return label
+    return ", ".join(i for i in kept if i).rstrip(" ,;:-")
+
+
+def echoes_keywords(label: str, keywords: Sequence[str]) -> bool:
+    """Whether ``label`` is a list of the topic's keywords rather than a label.
+
+    True for three or more items that are all keywords, or four or more with one exception.
+    """
+    items = [i for i in re.split(r",|;|\band\b|&", label) if i.strip()]
+    known = {_item_key(k) for k in keywords if k}
+    misses = sum(_item_key(i) not in known for i in items)
+    return (len(items) >= 3 and misses == 0) or (len(items) >= 4 and misses <= 1)
 
 
 def repeats_instructions(label: str, *instructions: str | None) -> bool:
