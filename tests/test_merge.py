@@ -13,7 +13,6 @@ import pytest
 from conftest import load_corpus
 from topicscope import TopicModel
 from topicscope.exceptions import InputError, NotFittedError
-from topicscope.verbs.merge import merge_mappings
 
 N_DOCS, N_SHARDS = 6000, 3
 SHARD = N_DOCS // N_SHARDS
@@ -72,7 +71,7 @@ def test_ids_and_labels_order(shards, merged):
     appended = ids[len(first_ids) :]
     assert appended == list(range(max(first_ids) + 1, max(first_ids) + 1 + len(appended)))
     # Appended ids follow model order, then each model's own topic order.
-    maps = merge_mappings(merged)
+    maps = merged.merge_mappings_
     seen = set(first_ids)
     expected = []
     for mapping in maps[1:]:
@@ -89,7 +88,7 @@ def test_ids_and_labels_order(shards, merged):
 
 
 def test_mapping_counts_and_topics(shards, merged):
-    maps = merge_mappings(merged)
+    maps = merged.merge_mappings_
     assert len(maps) == N_SHARDS
     assert merged.merge_mappings_ == maps
     assert shards[0].merge_mappings_ is None
@@ -114,7 +113,7 @@ def test_mapping_counts_and_topics(shards, merged):
 
 
 def test_matched_topics_are_similar(shards, merged):
-    maps = merge_mappings(merged)
+    maps = merged.merge_mappings_
     first = shards[0].state_
     for t, target in maps[1].items():
         if target in shards[0].topic_sizes_ and t != -1:
@@ -130,7 +129,7 @@ def test_union_vocabulary_in_ctfidf(shards, merged):
     merged_state = merged.state_
     col = {str(w): i for i, w in enumerate(merged_state.vocabulary)}
     assert set(col) == vocab0 | set(map(str, s1.vocabulary)) | set(map(str, shards[2].state_.vocabulary))
-    mapping = merge_mappings(merged)[1]
+    mapping = merged.merge_mappings_[1]
     found = 0
     for t in s1.topic_ids:
         target = mapping[int(t)]
@@ -177,7 +176,7 @@ def test_save_load_round_trip(tmp_path, merged):
     assert loaded.topic_labels_ == merged.topic_labels_
     assert loaded.topic_sizes_ == merged.topic_sizes_
     assert loaded.topics_ == merged.topics_
-    assert merge_mappings(loaded) == merge_mappings(merged)
+    assert loaded.merge_mappings_ == merged.merge_mappings_
     new = slice(N_DOCS, N_DOCS + 100)
     all_docs, _, all_emb = load_corpus("20newsgroups")
     assert (
@@ -212,7 +211,7 @@ def test_cli_merge(tmp_path, shards):
     loaded = TopicModel.load(out)
     expected = TopicModel.merge_models(shards[:2], min_similarity=0.7)
     assert loaded.topic_sizes_ == expected.topic_sizes_
-    assert merge_mappings(loaded) == merge_mappings(expected)
+    assert loaded.merge_mappings_ == expected.merge_mappings_
 
 
 def test_errors(shards):

@@ -41,8 +41,38 @@ def test_supervised_topics_are_the_labels(bbc):
     clf = LogisticRegression(max_iter=300)
     pca = TopicModel(umap_model=PCA(n_components=20, random_state=0), hdbscan_model=clf).fit(docs, emb, y=y)
     assert pca.topics_ == y.tolist() and not hasattr(clf, "coef_")
-    # New documents: a held-out-like check through transform on the training set gives back the labels.
-    assert model.transform(docs[:50], embeddings=emb[:50])[0] == y[:50].tolist()
+    # New documents go through the fitted classifier (predict, predict_proba), as in BERTopic.
+    fitted = model.stages_.clusterer
+    new_topics, new_probs = model.transform(docs[:200], embeddings=emb[:200])
+    expected = fitted.predict(
+        emb[:200].astype("float16").astype("float32")
+        / np.linalg.norm(emb[:200].astype("float16").astype("float32"), axis=1, keepdims=True)
+    )
+    assert new_topics == expected.tolist()
+    assert new_topics != y[:200].tolist()  # the classifier disagrees with a few training labels
+    proba = fitted.predict_proba(
+        emb[:200].astype("float16").astype("float32")
+        / np.linalg.norm(emb[:200].astype("float16").astype("float32"), axis=1, keepdims=True)
+    )
+    np.testing.assert_allclose(new_probs, proba.max(axis=1), rtol=1e-5)
+
+
+def test_given_label_ids_are_stable_through_reduction(bbc):
+    docs, y, emb, _ = bbc
+    y = y + 10  # labels 10..14: ids must stay the labels, not be renumbered 0..4
+    model = TopicModel(umap_model=Identity(), hdbscan_model=LogisticRegression(max_iter=300), nr_topics=5)
+    topics, _ = model.fit_transform(docs, embeddings=emb, y=y)
+    assert topics == y.tolist() and sorted(model.topic_labels_) == [10, 11, 12, 13, 14]
+    model.reduce_topics(docs, 5)  # nothing merges: ids unchanged
+    assert model.topics_ == y.tolist()
+    model.reduce_topics(docs, 4)  # one merge: the merged topic keeps the smaller label
+    merged = sorted(set(model.topics_))
+    assert len(merged) == 4 and set(merged) < {10, 11, 12, 13, 14}
+    assert model.transform(docs[:100], embeddings=emb[:100])[0] and set(
+        model.transform(docs[:100], embeddings=emb[:100])[0]
+    ) <= set(merged)
+    manual = TopicModel(umap_model=Identity(), hdbscan_model=LabelsGiven(), nr_topics="auto").fit(docs, emb, y=y)
+    assert set(manual.topics_) <= {10, 11, 12, 13, 14}
 
 
 def test_manual_topics_are_the_labels_exactly(bbc):
@@ -172,3 +202,21 @@ def test_seed_words_are_boosted_whatever_their_case(bbc):
     assert seeded.topics_ == plain.topics_  # manual mode: seeds only change the words
     for w in ("oil", "bank"):
         assert w in after and (w not in before or after.index(w) < before.index(w))
+
+
+@pytest.mark.slow
+def test_zeroshot_with_given_labels_does_not_shift_them(bbc):
+    """Zero-shot topics are numbered after the largest label; the labels stay the topic ids."""
+    docs, y, emb, _ = bbc
+    docs, y, emb = docs[:600], y[:600] + 3, emb[:600]
+    model = TopicModel(
+        umap_model=Identity(),
+        hdbscan_model=LabelsGiven(),
+        zeroshot_topic_list=["football match", "film awards"],
+        zeroshot_min_similarity=0.45,
+    )
+    topics = np.array(model.fit_transform(docs, embeddings=emb, y=y)[0])
+    zs = {name: t for t, name in model.state_.zeroshot_names.items()}
+    assert zs and min(zs.values()) == int(y.max()) + 1  # after the labels
+    matched = np.isin(topics, list(zs.values()))
+    assert matched.any() and (topics[~matched] == y[~matched]).all()

@@ -9,7 +9,6 @@ from conftest import load_corpus
 from topicscope import TopicModel
 from topicscope.exceptions import InputError, NotFittedError
 from topicscope.vectorize.online import OnlineCountVectorizer
-from topicscope.verbs import online
 
 BATCH = 1000
 N_BATCHES = 4
@@ -72,7 +71,7 @@ def streamed(dblp):
     model = _model()
     history = []
     for docs, emb in _batches(dblp):
-        online.partial_fit(model, docs, emb, index_rows_per_topic=CAP)
+        model.partial_fit(docs, emb, index_rows_per_topic=CAP)
         ids, counts = np.unique(model.state_.index_topics, return_counts=True)
         history.append(
             {
@@ -113,6 +112,22 @@ def test_transform_after_partial_fit(dblp, streamed):
     topics, probs = streamed.transform(docs[:50], embeddings=emb[:50])
     assert len(topics) == 50 and probs.shape == (50,)
     assert set(topics) <= set(streamed.topic_sizes_)
+
+
+def test_document_info_after_partial_fit(dblp, streamed):
+    """Probabilities of streamed documents come from their batch's neighbours, not from index rows."""
+    docs, _, _ = dblp
+    n_seen = len(streamed.topics_)
+    # The bounded index holds fewer rows than documents seen, so it cannot be "the documents in order".
+    assert len(streamed.state_.index_topics) < n_seen
+    info = streamed.get_document_info(docs[:n_seen])
+    assert len(info) == n_seen and info.Topic.tolist() == streamed.topics_
+    assert ((info.Probability > 0) & (info.Probability <= 1)).all()
+    # Each document counts itself, so its own topic always has a share, and neighbours mostly agree:
+    # the mean share is far above a uniform share over the topics (measured 0.50 with 15 topics).
+    assert info.Probability.mean() > 4 / len(streamed.topic_sizes_)
+    with pytest.raises(InputError, match="training documents"):
+        streamed.get_document_info(docs[: n_seen - 1])
 
 
 def test_vocabulary_grows(dblp, streamed):
@@ -179,7 +194,7 @@ def test_index_is_bounded(dblp, streamed):
     assert streamed.history[-1]["index_rows"] < BATCH * N_BATCHES
     assert streamed.state_.info["online"]["index_rows_per_topic"] == CAP
     with pytest.raises(InputError, match="index_rows_per_topic"):
-        online.partial_fit(_model(), *_batches(dblp, 1)[0], index_rows_per_topic=0)
+        _model().partial_fit(*_batches(dblp, 1)[0], index_rows_per_topic=0)
 
 
 def test_deterministic_with_random_state(dblp):
@@ -187,7 +202,7 @@ def test_deterministic_with_random_state(dblp):
     for _ in range(2):
         model = _model(random_state=7)
         for docs, emb in _batches(dblp, 2):
-            online.partial_fit(model, docs, emb, index_rows_per_topic=30)
+            model.partial_fit(docs, emb, index_rows_per_topic=30)
         runs.append(model)
     a, b = runs
     assert a.topics_ == b.topics_
@@ -248,7 +263,7 @@ def test_online_count_vectorizer():
 def test_reduce_ends_the_stream_with_a_clear_error(dblp):
     model = _model()
     batches = _batches(dblp, 2)
-    online.partial_fit(model, *batches[0])
+    model.partial_fit(*batches[0])
     model.reduce_topics(3)
     assert len([t for t in model.topic_sizes_ if t != -1]) == 3
     with pytest.raises(InputError, match="cannot learn online"):

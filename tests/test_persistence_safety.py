@@ -568,8 +568,14 @@ def test_save_embedding_model_false_or_a_name(model, corpus, tmp_path):
 
 # --------------------------------------------------------------------------------- version 1 files
 def _as_version_1(folder: Path, reference: dict) -> None:
+    from safetensors.numpy import load_file, save_file
+
+    arrays = load_file(str(folder / "arrays.safetensors"))
+    for name in ("neighbor_topics", "neighbor_weights"):  # added in format version 2
+        arrays.pop(name, None)
+    save_file(arrays, str(folder / "arrays.safetensors"))
     meta = read_meta(folder)
-    for key in ("arrays", "save_ctfidf"):
+    for key in ("arrays", "save_ctfidf", "labels_given", "topic_mapper"):
         meta.pop(key, None)
     meta["format_version"] = 1
     meta["embedding_model"] = reference

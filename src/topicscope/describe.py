@@ -8,12 +8,14 @@ online updates re-describe topics without the training documents.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from .exceptions import InputError
+from .neighbors import normalise_rows
 from .representation.base import TopicContext, Words
 from .state import TopicState
 from .vectorize import ClassTfidfTransformer, class_term_counts, top_words
@@ -23,12 +25,6 @@ N_REPRESENTATIVE = 3
 CORE_SHARE = 0.7
 N_CANDIDATES = 20
 N_CANDIDATE_WORDS = 30
-
-
-def normalise_rows(arr: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(arr, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return arr / norms
 
 
 def topic_means(embeddings: np.ndarray, doc_topics: np.ndarray, topic_ids: np.ndarray) -> np.ndarray:
@@ -234,6 +230,46 @@ def describe_topics(
             state.names[topic] = label
 
 
+@dataclass
+class Describer:
+    """The components that turn a state's class-term counts into words, aspects and names.
+
+    Verbs that change topics (reduce, merge, online updates) receive one and call it on the new
+    state; they never see the TopicModel.
+    """
+
+    ctfidf: ClassTfidfTransformer
+    representation_model: Any = None
+    top_n_words: int = 10
+    embed: Callable[[list[str]], np.ndarray] | None = None
+    analyzer: Callable[[str], list[str]] | None = None
+    verbose: bool = False
+    seed_words: list[str] | None = None
+
+    def __call__(self, state: TopicState) -> None:
+        describe_topics(
+            state,
+            ctfidf_model=self.ctfidf,
+            representation_model=self.representation_model,
+            top_n_words=self.top_n_words,
+            embed=self.embed,
+            analyzer=self.analyzer,
+            verbose=self.verbose,
+            seed_words=self.seed_words,
+        )
+
+
+def remap_topics(values: np.ndarray, mapping: dict[int, int]) -> np.ndarray:
+    """``values`` (topic ids, any shape) through ``mapping``; ids it does not name stay as they are."""
+    values = np.asarray(values, dtype=np.int64)
+    if not mapping or not values.size:
+        return values.copy()
+    src = np.array(sorted(mapping), dtype=np.int64)
+    dst = np.array([mapping[int(t)] for t in src], dtype=np.int64)
+    pos = np.minimum(np.searchsorted(src, values), len(src) - 1)
+    return np.where(src[pos] == values, dst[pos], values)
+
+
 def merge_topic_groups(state: TopicState, groups: list[list[int]]) -> dict[int, int]:
     """Merge each group of topic ids into one topic; renumber by size. Returns old -> new ids.
 
@@ -259,8 +295,12 @@ def merge_topic_groups(state: TopicState, groups: list[list[int]]) -> dict[int, 
         k: min([old_ids[r] for r in rows_of[k] if old_ids[r] in state.zeroshot_names], default=no_zs) for k in keys
     }
     # New ids: outliers stay -1; zero-shot topics first (in their old order), then by size.
-    ordered = sorted((k for k in keys if k != -1), key=lambda k: (zs_first[k], -sizes[k], min(rows_of[k])))
-    new_id = {k: i for i, k in enumerate(ordered)}
+    if state.labels_given:
+        # Given labels keep their ids: a merged group takes the smallest id among its topics.
+        new_id = {k: min(old_ids[r] for r in rows_of[k]) for k in keys if k != -1}
+    else:
+        ordered = sorted((k for k in keys if k != -1), key=lambda k: (zs_first[k], -sizes[k], min(rows_of[k])))
+        new_id = {k: i for i, k in enumerate(ordered)}
     if -1 in keys:
         new_id[-1] = -1
     mapping = {t: new_id[group_of[t]] for t in old_ids}
@@ -293,7 +333,6 @@ def merge_topic_groups(state: TopicState, groups: list[list[int]]) -> dict[int, 
     zs_names = {}
     for t, name in state.zeroshot_names.items():
         zs_names.setdefault(mapping[t], name)
-    remap = np.vectorize(lambda t: mapping[int(t)], otypes=[np.int64])
     state.topic_ids = new_ids
     state.sizes = np.array([sizes[key_of_new[n]] for n in new_ids], dtype=np.int64)
     state.class_term = agg
@@ -301,9 +340,12 @@ def merge_topic_groups(state: TopicState, groups: list[list[int]]) -> dict[int, 
     state.candidate_docs, state.candidate_embeddings, state.representative_docs = cand_docs, cand_emb, rep_docs
     state.zeroshot_names = zs_names
     if len(state.doc_topics):
-        state.doc_topics = remap(state.doc_topics)
+        state.doc_topics = remap_topics(state.doc_topics, mapping)
     if len(state.index_topics):
-        state.index_topics = remap(state.index_topics)
+        state.index_topics = remap_topics(state.index_topics, mapping)
+    if state.neighbor_topics.size:
+        state.neighbor_topics = remap_topics(state.neighbor_topics, mapping)
+    state.topic_mapper = {t: mapping[m] for t, m in state.topic_mapper.items() if m in mapping}
     if state.custom_labels:
         state.custom_labels = {mapping[t]: lab for t, lab in state.custom_labels.items() if t in mapping}
     return mapping

@@ -9,15 +9,20 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from . import describe as _describe
-from ._logging import stage, verbose_logging
+from ._logging import logger, stage, verbose_logging
 from ._validation import check_documents, check_embeddings, check_int, check_labels
-from .describe import check_representation_model
+from .clustering import is_classifier_like
+from .describe import Describer, check_representation_model
 from .embedding import Embedder, resolve_embedder
 from .exceptions import InputError, NotFittedError
+from .neighbors import index_vectors
+from .pipeline import Stages
+from .pipeline import fresh as clone_component
 from .state import TopicState
-from .verbs.assign import knn_assign
-from .verbs.guided import check_seed_topic_list
+from .vectorize import ClassTfidfTransformer
+from .verbs.assign import NO_TOPIC, assign_topics, classify, index_neighbors, neighbor_shares
+from .verbs.guided import check_seed_topic_list, seed_words
+from .verbs.online import OnlineStages
 from .verbs.zeroshot import check_zeroshot_params, zeroshot_transform
 
 
@@ -122,12 +127,30 @@ class TopicModel(BaseEstimator):
         return lambda texts: embedder.embed(list(texts), verbose=False)
 
     def _embed_documents(self, docs: list[str], embeddings: Any, *, dim: int | None = None) -> np.ndarray:
+        """Unit rows at the precision of the neighbour index (see ``neighbors.index_vectors``)."""
         if embeddings is not None:
-            emb = check_embeddings(embeddings, len(docs), dim=dim)
-            return _describe.normalise_rows(emb)
+            return index_vectors(check_embeddings(embeddings, len(docs), dim=dim))
         with stage("embedding", verbose=bool(self.verbose)):
             emb = self._embedder().embed(docs, verbose=bool(self.verbose))
-        return check_embeddings(emb, len(docs), name="embedding_model output", dim=dim)
+        return index_vectors(check_embeddings(emb, len(docs), name="embedding_model output", dim=dim))
+
+    def _describer(self) -> Describer:
+        """The components that describe topics, for verbs that change them (reduce, merge, online)."""
+        stages = getattr(self, "stages_", None)
+        ctfidf = getattr(stages, "ctfidf", None) or (
+            clone_component(self.ctfidf_model) if self.ctfidf_model is not None else ClassTfidfTransformer()
+        )
+        vectorizer = getattr(stages, "vectorizer", None)
+        build = getattr(vectorizer, "build_analyzer", None)
+        return Describer(
+            ctfidf=ctfidf,
+            representation_model=self.representation_model,
+            top_n_words=self.top_n_words,
+            embed=self._embed_fn(),
+            analyzer=build() if callable(build) else None,
+            verbose=bool(self.verbose),
+            seed_words=seed_words(self.seed_topic_list),
+        )
 
     def fit(self, documents: Sequence[str], embeddings: Any = None, y: Any = None) -> TopicModel:
         """Fit the model on ``documents`` (with precomputed ``embeddings``; ``y`` for (semi-)supervised use)."""
@@ -146,10 +169,14 @@ class TopicModel(BaseEstimator):
     def fit_transform(
         self, documents: Sequence[str], embeddings: Any = None, y: Any = None
     ) -> tuple[list[int], np.ndarray]:
-        """Fit, then return (topics, probabilities) of the training documents."""
+        """Fit, then return (topics, probabilities) of the training documents.
+
+        Probabilities come from the neighbour graph built during fit (no second search).
+        """
         self.fit(documents, embeddings=embeddings, y=y)
         state = self.state_
-        self.probabilities_ = self._probabilities(state.index_embeddings.astype(np.float32), topics=state.doc_topics)[1]
+        shares = neighbor_shares(state.neighbor_topics, state.neighbor_weights, state.topic_ids)
+        self.probabilities_ = self._report_probabilities(shares, state.doc_topics)
         return self.topics_, self.probabilities_
 
     # ---------------------------------------------------------------- inference
@@ -161,41 +188,87 @@ class TopicModel(BaseEstimator):
             )
         return state
 
-    def _probabilities(self, emb: np.ndarray, topics: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(topics, probabilities) of documents from the neighbour index.
+    def _report_probabilities(self, shares: np.ndarray, topics: np.ndarray) -> np.ndarray:
+        """The probabilities returned to users, from (documents, topic_ids) shares.
 
-        With ``topics`` (the training documents' topics of fit) those topics are kept and their
-        probabilities reported; otherwise each document takes the topic of its neighbours, or the
-        zero-shot topic whose name it is close enough to.
+        With ``calculate_probabilities`` a (documents, topics) matrix over the topics other than
+        the outlier topic -1: each row is the share of the document's neighbour weight in each
+        topic, so it sums to 1 minus the share of its neighbours that are outliers (exactly 1 for a
+        model without outliers). Otherwise, one value per document: that share for its own topic
+        (0 for an outlier document).
         """
         state = self._state()
         cols = state.topic_ids != -1
+        if self.calculate_probabilities:
+            return shares[:, cols]
+        col = np.searchsorted(state.topic_ids, topics)
+        col = np.minimum(col, len(state.topic_ids) - 1)
+        own = shares[np.arange(len(topics)), col] if len(topics) else np.zeros(0)
+        return np.where((state.topic_ids[col] == topics) & (topics != -1), own, 0.0)
+
+    def _assign(self, emb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(topics, probabilities) of new documents' embeddings (unit rows at index precision)."""
+        state = self._state()
         if emb.shape[0] == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros((0, int(cols.sum())) if self.calculate_probabilities else 0)
-        emb = emb.astype(np.float16).astype(np.float32)  # the precision of the index
-        found, probs = knn_assign(emb, state.index_embeddings, state.index_topics, state.topic_ids)
-        if topics is None:
-            topics = found
-            if state.zeroshot_names and "zeroshot" in state.info:
-                zs = state.info["zeroshot"]
-                forced = zeroshot_transform(emb, state.zeroshot_embeddings, zs["topic_ids"], zs["min_similarity"])
-                topics = np.where(forced >= -1, forced, topics)
-        probs = probs[:, cols]
-        if not self.calculate_probabilities:
-            col = {int(t): j for j, t in enumerate(state.topic_ids[cols])}
-            probs = np.array([probs[i, col[int(t)]] if int(t) in col else 0.0 for i, t in enumerate(topics)])
-        return np.asarray(topics), probs
+            width = int((state.topic_ids != -1).sum())
+            return np.zeros(0, dtype=np.int64), np.zeros((0, width)) if self.calculate_probabilities else np.zeros(0)
+        classifier = self._fitted_classifier()
+        if classifier is not None:
+            topics, shares = classify(emb, state.topic_ids, state.topic_mapper, *classifier)
+        else:
+            ntopics, weights, nearest = index_neighbors(emb, state.neighbor_index, state.index_topics)
+            topics, shares = assign_topics(ntopics, weights, state.topic_ids, nearest)
+            zs = state.info.get("zeroshot")
+            if state.zeroshot_names and zs:
+                forced, similarity = zeroshot_transform(
+                    emb, state.zeroshot_embeddings, zs["topic_ids"], zs["min_similarity"]
+                )
+                hit = forced != NO_TOPIC
+                if hit.any():
+                    # The topic name counts as one more neighbour, weighted by its similarity,
+                    # so a forced zero-shot topic never reports a probability of 0.
+                    extra_t = np.where(hit, forced, NO_TOPIC)[:, None]
+                    extra_w = np.where(hit, np.clip(similarity, 1e-6, None), 0.0)[:, None].astype(np.float32)
+                    shares = neighbor_shares(
+                        np.hstack([ntopics, extra_t]), np.hstack([weights, extra_w]), state.topic_ids
+                    )
+                    topics = np.where(hit, forced, topics)
+        return topics, self._report_probabilities(shares, topics)
+
+    def _fitted_classifier(self) -> tuple[Any, Any] | None:
+        """(reducer, classifier) of a supervised model fitted in this process, else None.
+
+        A supervised model assigns new documents with its own classifier, as BERTopic does. A
+        loaded one has no classifier (nothing executable is saved) and uses the neighbour index;
+        that is logged once.
+        """
+        state = self._state()
+        if not state.labels_given:
+            return None
+        stages = getattr(self, "stages_", None)
+        clusterer = getattr(stages, "clusterer", None)
+        if clusterer is not None and is_classifier_like(clusterer) and callable(getattr(clusterer, "predict", None)):
+            return stages.reducer, clusterer
+        told = getattr(self, "_told_no_classifier", False)
+        if self.hdbscan_model is not None and is_classifier_like(self.hdbscan_model) and not told:
+            logger.info("this supervised model has no fitted classifier (it was loaded): using its neighbour index")
+            self._told_no_classifier = True
+        return None
 
     def transform(self, documents: Sequence[str], embeddings: Any = None) -> tuple[list[int], np.ndarray]:
-        """Topics and probabilities of new documents (on training documents: the topics of fit)."""
+        """Topics and probabilities of new documents (on training documents: the topics of fit).
+
+        A document takes the topic of its nearest training documents (see ``verbs.assign``); a
+        supervised model's classifier predicts it instead. -1 (outlier) is returned only by a
+        model that has an outlier topic.
+        """
         state = self._state()
         with verbose_logging(bool(self.verbose)):
             docs = check_documents(documents, allow_empty=True)
             if not docs:
-                empty = np.zeros((0, state.embedding_dim), dtype=np.float32)
-                return [], self._probabilities(empty)[1]
+                return [], self._assign(np.zeros((0, state.embedding_dim), dtype=np.float32))[1]
             emb = self._embed_documents(docs, embeddings, dim=state.embedding_dim)
-            topics, probs = self._probabilities(emb)
+            topics, probs = self._assign(emb)
         return [int(t) for t in topics], probs
 
     # --------------------------------------------------------------- inspection
@@ -234,7 +307,7 @@ class TopicModel(BaseEstimator):
         """For a model made by ``merge_models``: per input model, its topic ids -> merged ids (else None)."""
         from .verbs.merge import merge_mappings
 
-        return merge_mappings(self)
+        return merge_mappings(self._state())
 
     def get_topic(self, topic: int, full: bool = False) -> list[tuple[str, float]] | dict[str, Any] | bool:
         """The words of ``topic`` (False if it does not exist); ``full`` adds the aspects."""
@@ -256,20 +329,27 @@ class TopicModel(BaseEstimator):
 
         return topic_info(self._state(), topic)
 
-    def get_document_info(self, documents: Sequence[str]) -> Any:
-        """A DataFrame with one row per training document: its topic, name, words and probability."""
+    def get_document_info(self, docs: Sequence[str], df: Any = None, metadata: Mapping[str, Any] | None = None) -> Any:
+        """A DataFrame with one row per training document (BERTopic's columns).
+
+        Columns: ``df``'s own columns first when given, then Document, Topic, Name, (CustomName),
+        Representation, one column per aspect, Representative_Docs, Top_n_words, Probability (the
+        share of the document's neighbours in its topic, outliers included), Representative_document,
+        then one column per ``metadata`` key. Probabilities come from the neighbour graph kept at
+        fit (or at each ``partial_fit`` batch): nothing is searched again.
+        """
         from .report_tables import document_info
 
         state = self._state()
-        docs = check_documents(documents)
-        if len(docs) != len(state.doc_topics):
+        documents = check_documents(docs, name="docs")
+        if len(documents) != len(state.doc_topics):
             raise InputError(
-                f"documents must be the {len(state.doc_topics)} training documents, in order; got {len(docs)}"
+                f"docs must be the {len(state.doc_topics)} training documents, in order; got {len(documents)}"
             )
-        probs = getattr(self, "probabilities_", None)
-        if probs is None:
-            probs = self._probabilities(state.index_embeddings.astype(np.float32))[1]
-        return document_info(state, docs, probs)
+        shares = neighbor_shares(state.neighbor_topics, state.neighbor_weights, state.topic_ids)
+        col = np.searchsorted(state.topic_ids, state.doc_topics)
+        probability = shares[np.arange(len(col)), col] if len(col) else np.zeros(0)
+        return document_info(state, documents, probability, df=df, metadata=metadata)
 
     def get_representative_docs(self, topic: int | None = None) -> dict[int, list[str]] | list[str]:
         docs = self._state().representative_docs
@@ -365,23 +445,103 @@ class TopicModel(BaseEstimator):
         return model
 
     # -------------------------------------------------------------------- verbs
-    def reduce_topics(self, nr_topics: int | str) -> TopicModel:
-        """Merge the most similar topics until ``nr_topics`` remain (in place; returns self)."""
-        from .verbs.reduce import reduce_fitted
+    def reduce_topics(self, docs: Any = None, nr_topics: int | str = 20, images: Any = None) -> TopicModel:
+        """Merge the most similar topics until ``nr_topics`` remain (in place; returns self).
 
-        reduce_fitted(self, nr_topics)
+        BERTopic's signature: ``reduce_topics(docs, nr_topics=20)``. ``docs`` are not needed (the
+        per-topic term counts kept at fit are merged) but are checked when given; images are not
+        supported. ``reduce_topics(10)`` (the number alone) also works.
+        """
+        if images is not None:
+            raise InputError("images are not supported by topicscope; got images= (pass images=None)")
+        if isinstance(docs, (int, np.integer, str)) and not isinstance(docs, bool):
+            docs, nr_topics = None, docs  # reduce_topics(10) / reduce_topics("auto")
+        state = self._state()
+        if docs is not None:
+            documents = check_documents(docs, name="docs")
+            if len(documents) != len(state.doc_topics):
+                raise InputError(f"docs must be the {len(state.doc_topics)} training documents; got {len(documents)}")
+        from .verbs.reduce import reduce_topics
+
+        self.state_, _ = reduce_topics(state, nr_topics, self._describer())
+        self.probabilities_ = None
+        stages = getattr(self, "stages_", None)
+        if isinstance(stages, OnlineStages):
+            # An online model's running totals are keyed by the old topic ids: after a reduction the
+            # stream cannot continue, and partial_fit says so.
+            self.stages_ = Stages(reducer=None, clusterer=None, vectorizer=stages.vectorizer, ctfidf=stages.ctfidf)
         return self
 
     @classmethod
-    def merge_models(cls, models: Sequence[TopicModel], min_similarity: float = 0.7) -> TopicModel:
-        """Combine fitted models: similar topics map together, the others are appended."""
-        from .verbs.merge import merge_models
+    def merge_models(
+        cls, models: Sequence[TopicModel], min_similarity: float = 0.7, embedding_model: Any = None
+    ) -> TopicModel:
+        """Combine fitted models: similar topics map together, the others are appended.
 
-        return merge_models(cls, models, min_similarity=min_similarity)
+        ``embedding_model`` is the merged model's (default: the first model's).
+        """
+        from .verbs.merge import check_models, merge_states
 
-    def partial_fit(self, documents: Sequence[str], embeddings: Any = None) -> TopicModel:
-        """Update the model with a batch of documents (online learning)."""
-        from .verbs.online import partial_fit
+        models, threshold = check_models(cls, models, min_similarity)
+        first = models[0]
+        params = first.get_params(deep=False)
+        if embedding_model is not None:
+            params["embedding_model"] = embedding_model
+        merged = cls(**params)
+        first_stages = getattr(first, "stages_", None)
+        merged.stages_ = Stages(
+            reducer=None,
+            clusterer=None,
+            vectorizer=getattr(first_stages, "vectorizer", None),
+            ctfidf=getattr(first_stages, "ctfidf", None) or first._describer().ctfidf,
+        )
+        if embedding_model is None:  # share the first model's embedder (loaded at most once)
+            merged._embedder_cache = getattr(first, "_embedder_cache", None)
+            merged._embedder_spec = getattr(first, "_embedder_spec", None)
+        merged.state_ = merge_states([m.state_ for m in models], threshold, merged._describer())
+        merged.probabilities_ = None
+        return merged
 
-        partial_fit(self, documents, embeddings)
+    def partial_fit(
+        self,
+        documents: Sequence[str],
+        embeddings: Any = None,
+        y: Any = None,
+        *,
+        index_rows_per_topic: int | None = None,
+    ) -> TopicModel:
+        """Update the model with a batch of documents (online learning; see ``verbs.online``).
+
+        ``y`` is accepted for BERTopic's signature; labels cannot steer online clustering, so a
+        value other than None is refused. ``index_rows_per_topic`` (first call only) caps the
+        neighbour index kept for ``transform`` (default ``verbs.online.INDEX_ROWS_PER_TOPIC``).
+        """
+        from .verbs.online import OnlineStages, check_online_params, online_update, start_online
+
+        if y is not None:
+            raise InputError("y is not supported by partial_fit (online clustering takes no labels); got labels")
+        with verbose_logging(bool(self.verbose)):
+            docs = check_documents(documents)
+            state: TopicState | None = getattr(self, "state_", None)
+            stages = getattr(self, "stages_", None)
+            if state is not None and not isinstance(stages, OnlineStages):
+                raise InputError(
+                    "partial_fit continues a model built with partial_fit; this model was fitted with fit() or "
+                    "loaded from disk, so its stages cannot learn online: start from a new TopicModel"
+                )
+            if state is None:
+                params = self.get_params(deep=False)
+                check_online_params(params)
+                self._check_params(max(int(self.min_topic_size), 2) if isinstance(self.min_topic_size, int) else 0)
+                stages = start_online(params, index_rows_per_topic)
+            emb = self._embed_documents(docs, embeddings, dim=None if state is None else state.embedding_dim)
+            new_state = online_update(state, stages, docs, emb, verbose=bool(self.verbose))
+            self.stages_ = stages
+            with stage("topic representations", verbose=bool(self.verbose)):
+                self._describer()(new_state)
+            if new_state.custom_labels is not None:
+                for t in new_state.topic_ids:
+                    new_state.custom_labels.setdefault(int(t), new_state.names[int(t)])
+            self.state_ = new_state
+            self.probabilities_ = None
         return self

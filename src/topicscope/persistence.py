@@ -37,6 +37,7 @@ from .embedding.backends import UnavailableEmbedder, embedding_reference, is_hub
 from .exceptions import InputError, PersistenceError
 from .persistence_checks import Fields, check_csr, check_topic_values, parse_json, show
 from .state import TopicState
+from .verbs.assign import NO_TOPIC
 
 FORMAT = "topicscope-model"
 FORMAT_VERSION = 2
@@ -69,8 +70,11 @@ _ARRAYS = {
     "index_embeddings": ("float16", 2),
     "index_topics": ("int64", 1),
     "zeroshot_embeddings": ("float32", 2),
+    "neighbor_topics": ("int64", 2),
+    "neighbor_weights": ("float32", 2),
 }
 _CTFIDF_ARRAYS = ("ctfidf_data", "ctfidf_indices", "ctfidf_indptr")
+_SINCE_V2 = ("neighbor_topics", "neighbor_weights")  # absent from version-1 files
 
 
 # ---------------------------------------------------------------------------------------- saving
@@ -236,6 +240,8 @@ def save_model(
         "zeroshot_names": {str(t): v for t, v in state.zeroshot_names.items()},
         "representative_docs": {str(t): d for t, d in state.representative_docs.items()} if save_documents else None,
         "info": state.info,
+        "labels_given": bool(state.labels_given),
+        "topic_mapper": {str(t): int(m) for t, m in state.topic_mapper.items()},
     }
     ct = sp.csr_matrix(state.class_term)
     cw = sp.csr_matrix(state.ctfidf)
@@ -251,6 +257,8 @@ def save_model(
         "index_embeddings": np.ascontiguousarray(state.index_embeddings, dtype=np.float16),
         "index_topics": state.index_topics.astype(np.int64),
         "zeroshot_embeddings": np.ascontiguousarray(state.zeroshot_embeddings, dtype=np.float32),
+        "neighbor_topics": np.ascontiguousarray(state.neighbor_topics, dtype=np.int64),
+        "neighbor_weights": np.ascontiguousarray(state.neighbor_weights, dtype=np.float32),
     }
     if not save_ctfidf:  # derived from class_term at load (class_term stays: reduce, merge and online need it)
         for name in _CTFIDF_ARRAYS:
@@ -318,6 +326,8 @@ class _Saved:
     representative_docs: dict[int, list[str]]
     info: dict[str, Any]
     arrays: dict[str, Any] | None  # the integrity record (format version 2)
+    labels_given: bool = False
+    topic_mapper: dict[int, int] | None = None
 
 
 def _optional(f: Fields, value: Any, field: str, read: Any) -> Any:
@@ -443,6 +453,28 @@ def _read_info(f: Fields, raw: Any, topics: set[int]) -> dict[str, Any]:
     return info
 
 
+def _read_topic_mapper(f: Fields, raw: Any, topics: set[int]) -> dict[int, int] | None:
+    """Fit-time topic id -> current topic id (absent from version-1 files: the identity)."""
+    if raw is None:
+        return None
+    out = {}
+    for key, value in f.dict_(raw, "topic_mapper").items():
+        src = f.int_(_int_key(f, key, "topic_mapper"), f"topic_mapper key {key!r}")
+        dst = f.int_(value, f"topic_mapper[{key}]")
+        if dst not in topics:
+            f.fail(f"topic_mapper[{key}]", "one of the model's topics (field 'topic_ids')", dst)
+        out[src] = dst
+    return out
+
+
+def _int_key(f: Fields, key: str, field: str) -> int:
+    try:
+        return int(key)
+    except ValueError:
+        f.fail(field, "integer topic ids as keys", key)
+        raise  # unreachable: fail raises
+
+
 def _read_arrays_record(f: Fields, raw: Any) -> dict[str, Any]:
     record = f.dict_(raw, "arrays")
     name = f.key(record, "file", "arrays.file")
@@ -508,6 +540,8 @@ def _read_fields(meta: dict[str, Any], f: Fields) -> _Saved:
         },
         info=_read_info(f, f.key(meta, "info"), topics),
         arrays=_read_arrays_record(f, f.key(meta, "arrays")) if version >= 2 else None,
+        labels_given=f.bool_(meta.get("labels_given", False), "labels_given"),
+        topic_mapper=_read_topic_mapper(f, meta.get("topic_mapper"), topics),
     )
 
 
@@ -535,7 +569,11 @@ def _load_arrays(path: Path, saved: _Saved, meta_path: Path) -> dict[str, np.nda
         arrays = load_file(str(file))
     except (SafetensorError, OSError, ValueError, TypeError, KeyError, OverflowError) as exc:
         raise PersistenceError(f"cannot read {file}: {exc}") from exc
-    expected = {k: v for k, v in _ARRAYS.items() if saved.has_ctfidf or k not in _CTFIDF_ARRAYS}
+    expected = {
+        k: v
+        for k, v in _ARRAYS.items()
+        if (saved.has_ctfidf or k not in _CTFIDF_ARRAYS) and (saved.version >= 2 or k not in _SINCE_V2)
+    }
     if set(arrays) != set(expected):
         missing, extra = sorted(set(expected) - set(arrays)), sorted(set(arrays) - set(expected))
         raise PersistenceError(f"{file} must hold the arrays {sorted(expected)}; missing {missing}, unexpected {extra}")
@@ -585,6 +623,19 @@ def _check_arrays(arrays: dict[str, np.ndarray], saved: _Saved, file: Path) -> N
     )
     check_topic_values(index_topics, topics, file, "index_topics")
     check_topic_values(arrays["doc_topics"], topics, file, "doc_topics")
+    if "neighbor_topics" in arrays:
+        nt, nw = arrays["neighbor_topics"], arrays["neighbor_weights"]
+        n_docs = arrays["doc_topics"].shape[0]
+        need(
+            nt.shape == nw.shape and nt.shape[0] == n_docs,
+            f"arrays 'neighbor_topics' {list(nt.shape)} and 'neighbor_weights' {list(nw.shape)} must both have "
+            f"one row per document ({n_docs} in 'doc_topics') and the same shape",
+        )
+        check_topic_values(nt[nt != NO_TOPIC], topics, file, "neighbor_topics")
+        need(
+            bool(np.isfinite(nw).all()) and bool((nw >= 0).all()),
+            "array 'neighbor_weights' must hold finite numbers >= 0",
+        )
     zs = arrays["zeroshot_embeddings"]
     need(
         zs.shape[0] == 0 or zs.shape[1] == dim,
@@ -651,6 +702,12 @@ def load_model(cls: type, path: Path, *, embedding_model: Any = None) -> Any:
         index_embeddings=arrays["index_embeddings"],
         index_topics=arrays["index_topics"],
         info=saved.info,
+        neighbor_topics=arrays.get("neighbor_topics", arrays["doc_topics"][:, None]),
+        neighbor_weights=arrays.get("neighbor_weights", np.ones((len(arrays["doc_topics"]), 1), dtype=np.float32)),
+        labels_given=saved.labels_given,
+        topic_mapper=saved.topic_mapper
+        if saved.topic_mapper is not None
+        else {int(t): int(t) for t in saved.topic_ids},
     )
     model.state_ = state
     model.stages_ = Stages(reducer=None, clusterer=None, vectorizer=None, ctfidf=ctfidf_model)

@@ -15,15 +15,18 @@ import numpy as np
 
 from ._logging import logger, stage
 from .clustering import LabelsGiven, default_clusterer, fit_cluster, is_classifier_like
-from .clustering.neighbors import knn_graph
-from .describe import build_state, core_documents, describe_topics
+from .describe import Describer, build_state, core_documents
 from .exceptions import InputError
+from .neighbors import NeighborIndex
 from .reduction import default_reducer, fit_reduce
 from .state import TopicState
 from .vectorize import ClassTfidfTransformer, class_term_counts, default_vectorizer, fit_doc_term
+from .verbs.assign import training_neighbors
 from .verbs.guided import guide, seed_words
 from .verbs.reduce import reduce_state
 from .verbs.zeroshot import zeroshot_assign
+
+GRAPH_K = 15
 
 
 @dataclass
@@ -64,12 +67,21 @@ def harmonise_duplicates(embeddings: np.ndarray, doc_topics: np.ndarray) -> np.n
     """Give documents with identical embeddings one topic (their most common, outliers last).
 
     A reducer can place duplicates apart; transform could then not give back fit's topics.
+    Duplicates are found by hashing each row's float16 bytes: one pass, O(n).
     """
-    keys = np.ascontiguousarray(embeddings.astype(np.float16)).view(np.void(embeddings.shape[1] * 2)).ravel()
-    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    rows = np.ascontiguousarray(embeddings.astype(np.float16))
+    first_of: dict[bytes, int] = {}
+    group = np.empty(len(rows), dtype=np.int64)
+    for i, row in enumerate(rows):
+        group[i] = first_of.setdefault(row.tobytes(), i)
+    dup = np.flatnonzero(np.bincount(group, minlength=len(rows))[group] > 1)
     out = doc_topics.copy()
-    for group in np.flatnonzero(counts > 1):
-        members = np.flatnonzero(inverse == group)
+    if not len(dup):
+        return out
+    members_of: dict[int, list[int]] = {}
+    for i in dup:
+        members_of.setdefault(int(group[i]), []).append(int(i))
+    for members in members_of.values():
         labels = doc_topics[members]
         if (labels == labels[0]).all():
             continue
@@ -86,7 +98,11 @@ def fit_topics(
     y: np.ndarray | None,
     embed: Callable[[list[str]], np.ndarray] | None,
 ) -> tuple[TopicState, Stages]:
-    """Run the whole pipeline on validated inputs; ``params`` is the TopicModel (read only)."""
+    """Run the whole pipeline on validated inputs; ``params`` is the TopicModel (read only).
+
+    ``embeddings`` are L2-normalised rows at the precision of the neighbour index
+    (``index_vectors``), so the index built while clustering serves ``transform`` as it is.
+    """
     verbose = bool(params.verbose)
     n = len(documents)
     if params.hdbscan_model is not None:
@@ -96,6 +112,7 @@ def fit_topics(
         clusterer = default_clusterer(
             params.min_topic_size, random_state=params.random_state, min_clusters=min_clusters
         )
+    keep_ids = _keeps_label_ids(clusterer)
     vectorizer = (
         fresh(params.vectorizer_model)
         if params.vectorizer_model is not None
@@ -116,14 +133,19 @@ def fit_topics(
                 embeddings, list(params.zeroshot_topic_list), embed, params.zeroshot_min_similarity, verbose=verbose
             )
         used = [i for i in range(len(params.zeroshot_topic_list)) if (zs.assigned == i).any()]
-        for new_id, i in enumerate(used):
+        # Discovered topics are numbered after the zero-shot ones; given labels keep their ids,
+        # so then the zero-shot topics come after the largest label.
+        first_id = int(y.max()) + 1 if keep_ids and y is not None and len(y) else 0
+        for new_id, i in enumerate(used, start=first_id):
             doc_topics[zs.assigned == i] = new_id
             zs_names[new_id] = params.zeroshot_topic_list[i]
         rest = zs.assigned < 0
         zs_emb = zs.name_embeddings
         zs_info = {
             "labels": list(params.zeroshot_topic_list),
-            "topic_ids": [used.index(i) if i in used else None for i in range(len(params.zeroshot_topic_list))],
+            "topic_ids": [
+                used.index(i) + first_id if i in used else None for i in range(len(params.zeroshot_topic_list))
+            ],
             "min_similarity": float(params.zeroshot_min_similarity),
             "report": zs.report,
         }
@@ -149,15 +171,15 @@ def fit_topics(
             sub_y = y[rest]
         elif guide_y is not None:
             sub_y = guide_y[rest]
-        keep_ids = _keeps_label_ids(clusterer)
         with stage("dimensionality reduction", verbose=verbose):
             reduced = fit_reduce(reducer, work_emb[rest], sub_y)
         with stage("clustering", verbose=verbose):
             labels = fit_cluster(clusterer, reduced, y[rest] if (keep_ids and y is not None) else sub_y)
-        if not keep_ids:  # given labels (manual, supervised) are the topics, duplicates included
+        if keep_ids:  # given labels (manual, supervised) are the topic ids, duplicates included
+            doc_topics[rest] = np.where(labels >= 0, labels, -1)
+        else:
             labels = harmonise_duplicates(embeddings[rest], labels)
-        offset = len(zs_names)
-        doc_topics[rest] = np.where(labels >= 0, labels + offset, -1) if keep_ids else order_by_size(labels, offset)
+            doc_topics[rest] = order_by_size(labels, len(zs_names))
     elif n_rest:
         logger.info(
             "only %d documents left after zero-shot matching (< min_topic_size=%d): they stay outliers",
@@ -167,66 +189,72 @@ def fit_topics(
     else:
         logger.info("every document matched a zero-shot topic: no reduction or clustering step")
 
+    with stage("nearest-neighbour graph", verbose=verbose):
+        index, graph_idx, graph_sim = _graph(clusterer, rest, work_emb is embeddings, embeddings)
     with stage("vectorizing", verbose=verbose):
         doc_term, vocabulary = fit_doc_term(vectorizer, documents)
     state = build_state(
         doc_topics=doc_topics, doc_term=doc_term, vocabulary=vocabulary, embeddings=embeddings, documents=documents
     )
+    state.neighbor_topics, state.neighbor_weights = training_neighbors(doc_topics, graph_idx, graph_sim)
+    state.labels_given = keep_ids
+    state.topic_mapper = {int(t): int(t) for t in state.topic_ids}
+    if index is not None:
+        state.neighbor_index = index
     state.zeroshot_names = zs_names
     if zs_info:
         state.info["zeroshot"] = zs_info
         state.zeroshot_embeddings = zs_emb
     boosted = seed_words(seeds)
-    if params.nr_topics is not None:
-        with stage("topic reduction", verbose=verbose):
-            state.ctfidf = ctfidf.weights(state.class_term, state.vocabulary, boosted or ())
-            reduce_state(state, params.nr_topics)
-    if not _keeps_label_ids(clusterer):  # discovered topics; given labels keep all their documents
+    if not keep_ids:  # discovered topics; given labels keep all their documents
         with stage("topic words from core documents", verbose=verbose):
-            neighbors = _neighbors(clusterer, rest, embeddings, params.random_state)
-            core = core_documents(neighbors, state.doc_topics)
+            core = core_documents(graph_idx, state.doc_topics)
             state.class_term = class_term_counts(doc_term, np.where(core, state.doc_topics, -2), state.topic_ids)
+    describer = Describer(
+        ctfidf=ctfidf,
+        representation_model=params.representation_model,
+        top_n_words=params.top_n_words,
+        embed=embed,
+        analyzer=_analyzer(vectorizer),
+        verbose=verbose,
+        seed_words=boosted,
+    )
+    if params.nr_topics is not None:
+        # Exactly what fit() followed by reduce_topics(nr_topics) does: describe, then reduce.
+        state.ctfidf = ctfidf.weights(state.class_term, state.vocabulary, boosted or ())
+        with stage("topic reduction", verbose=verbose):
+            reduce_state(state, params.nr_topics)
     with stage("topic representations", verbose=verbose):
-        describe_topics(
-            state,
-            ctfidf_model=ctfidf,
-            representation_model=params.representation_model,
-            top_n_words=params.top_n_words,
-            embed=embed,
-            analyzer=_analyzer(vectorizer),
-            verbose=verbose,
-            seed_words=boosted,
-        )
+        describer(state)
     return state, Stages(reducer=reducer, clusterer=clusterer, vectorizer=vectorizer, ctfidf=ctfidf)
 
 
-def _neighbors(clusterer: Any, rest: np.ndarray, embeddings: np.ndarray, random_state: int | None) -> np.ndarray:
-    """Each document's nearest neighbours: the clusterer's graph when it saw every document."""
+def _graph(
+    clusterer: Any, rest: np.ndarray, plain: bool, embeddings: np.ndarray
+) -> tuple[NeighborIndex | None, np.ndarray, np.ndarray]:
+    """The documents' neighbour graph (k=15): the clusterer's when it searched these very vectors.
+
+    Returns the neighbour index too when it was built on ``embeddings`` (it then serves
+    ``transform`` without a second build).
+    """
+    index = getattr(clusterer, "index_", None)
     known = getattr(clusterer, "neighbors_", None)
-    if known is not None and rest.all() and known.shape[0] == embeddings.shape[0]:
-        return known
-    return knn_graph(embeddings, 15, random_state=random_state)[0]
+    sims = getattr(clusterer, "similarities_", None)
+    if (
+        plain
+        and rest.all()
+        and isinstance(index, NeighborIndex)
+        and known is not None
+        and sims is not None
+        and index.vectors.shape == embeddings.shape
+        and np.array_equal(index.vectors, embeddings)
+    ):
+        return index, known, sims
+    index = NeighborIndex(embeddings)
+    idx, sim = index.graph(GRAPH_K)
+    return index, idx, sim
 
 
 def _analyzer(vectorizer: Any) -> Callable[[str], list[str]] | None:
     build = getattr(vectorizer, "build_analyzer", None)
     return build() if callable(build) else None
-
-
-def redescribe(model: Any) -> None:
-    """Recompute words, aspects and names of a fitted model after its topics changed."""
-    state = model.state_
-    stages = getattr(model, "stages_", None)
-    ctfidf = stages.ctfidf if stages is not None else (model.ctfidf_model or ClassTfidfTransformer())
-    vectorizer = stages.vectorizer if stages is not None else None
-    seeds = model.seed_topic_list
-    describe_topics(
-        state,
-        ctfidf_model=ctfidf,
-        representation_model=model.representation_model,
-        top_n_words=model.top_n_words,
-        embed=model._embed_fn(),
-        analyzer=_analyzer(vectorizer) if vectorizer is not None else None,
-        verbose=bool(model.verbose),
-        seed_words=seed_words(seeds),
-    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -29,19 +30,44 @@ def topic_info(state: TopicState, topic: int | None = None) -> Any:
     return table.reset_index(drop=True)
 
 
-def document_info(state: TopicState, documents: list[str], probabilities: np.ndarray) -> Any:
+def document_info(
+    state: TopicState,
+    documents: list[str],
+    probability: np.ndarray,
+    *,
+    df: Any = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> Any:
+    """One row per training document, with BERTopic's columns (see ``TopicModel.get_document_info``)."""
     import pandas as pd
 
-    topics = state.doc_topics
-    probs = probabilities if probabilities.ndim == 1 else probabilities.max(axis=1, initial=0.0)
+    from .exceptions import InputError
+
+    topics = state.doc_topics.astype(int)
+    if df is not None:
+        if not isinstance(df, pd.DataFrame) or len(df) != len(documents):
+            raise InputError(
+                f"df must be a pandas DataFrame with one row per document ({len(documents)}); "
+                f"got {type(df).__name__}{f' with {len(df)} rows' if hasattr(df, '__len__') else ''}"
+            )
+        table = df.reset_index(drop=True).copy()
+        table["Document"] = documents
+        table["Topic"] = topics
+    else:
+        table = pd.DataFrame({"Document": documents, "Topic": topics})
+    info = topic_info(state).drop(columns="Count")
+    table = table.merge(info, on="Topic", how="left")
+    top_words = {int(t): " - ".join(w for w, _ in state.words.get(int(t), [])) for t in state.topic_ids}
+    table["Top_n_words"] = table["Topic"].map(top_words)
+    table["Probability"] = np.asarray(probability, dtype=np.float64)
     rep = {(int(t), d) for t, docs in state.representative_docs.items() for d in docs}
-    return pd.DataFrame(
-        {
-            "Document": documents,
-            "Topic": topics.astype(int),
-            "Name": [state.names[int(t)] for t in topics],
-            "Representation": [[w for w, _ in state.words.get(int(t), [])] for t in topics],
-            "Probability": probs,
-            "Representative_document": [(int(t), d) in rep for t, d in zip(topics, documents)],
-        }
-    )
+    table["Representative_document"] = [(int(t), d) in rep for t, d in zip(topics, documents)]
+    for column, values in (metadata or {}).items():
+        values = list(values) if not isinstance(values, (str, bytes)) else values
+        if isinstance(values, (str, bytes)) or len(values) != len(documents):
+            raise InputError(
+                f"metadata[{column!r}] must hold one value per document ({len(documents)}); "
+                f"got {len(values) if not isinstance(values, (str, bytes)) else 'a string'}"
+            )
+        table[column] = values
+    return table

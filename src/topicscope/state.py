@@ -7,6 +7,8 @@ Rows of the per-topic arrays are aligned with ``topic_ids`` (sorted, -1 first wh
 
 from __future__ import annotations
 
+import copy
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 Words = list[tuple[str, float]]
+_INDEX_LOCK = threading.Lock()
 
 
 @dataclass
@@ -36,9 +39,32 @@ class TopicState:
     index_embeddings: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float16))
     index_topics: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     info: dict[str, Any] = field(default_factory=dict)  # JSON-safe extras (reports, merge maps)
+    # Each training document's nearest neighbours as (topic, weight) pairs, itself first (see
+    # verbs.assign): its probabilities, kept through reductions and merges by relabelling.
+    neighbor_topics: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    neighbor_weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    labels_given: bool = False  # topics are the labels given to fit (manual, supervised): ids are kept
+    topic_mapper: dict[int, int] = field(default_factory=dict)  # topic id at fit -> topic id now
     # In memory only (never saved: they are training text): central documents per topic.
     candidate_docs: dict[int, list[str]] = field(default_factory=dict, repr=False)
     candidate_embeddings: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+
+    _neighbor_index: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def neighbor_index(self) -> Any:
+        """The neighbour index over ``index_embeddings`` (built on first use, never saved)."""
+        from .neighbors import NeighborIndex, index_vectors
+
+        with _INDEX_LOCK:  # two threads transforming at once share one index
+            index = self._neighbor_index
+            if index is None or len(index) != len(self.index_embeddings):
+                index = self._neighbor_index = NeighborIndex(index_vectors(self.index_embeddings))
+            return index
+
+    @neighbor_index.setter
+    def neighbor_index(self, index: Any) -> None:
+        self._neighbor_index = index
 
     def row(self, topic: int) -> int:
         """Row index of ``topic`` in the per-topic arrays."""
@@ -53,3 +79,19 @@ class TopicState:
 
     def size_map(self) -> dict[int, int]:
         return {int(t): int(s) for t, s in zip(self.topic_ids, self.sizes)}
+
+
+def copy_state(state: TopicState) -> TopicState:
+    """A copy of ``state`` that verbs may change without touching the original.
+
+    Arrays are shared (verbs replace them, never write into them); dicts and the JSON extras
+    are copied.
+    """
+    new = copy.copy(state)
+    new.info = copy.deepcopy(state.info)
+    for name in ("words", "names", "aspects", "representative_docs", "zeroshot_names", "topic_mapper"):
+        setattr(new, name, dict(getattr(state, name)))
+    new.custom_labels = None if state.custom_labels is None else dict(state.custom_labels)
+    new.candidate_docs = dict(state.candidate_docs)
+    new.candidate_embeddings = dict(state.candidate_embeddings)
+    return new

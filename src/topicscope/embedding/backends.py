@@ -122,7 +122,7 @@ class SentenceTransformerEmbedder(EncoderEmbedder):
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - core dependency
-            raise missing_extra("sentence-transformers", "embed", exc) from exc
+            raise missing_extra("sentence-transformers", None, exc) from exc
         path = _resolve_model_path(self.name_or_path)
         logger.info("loading embedding model %s from %s", self.name_or_path, path)
         return SentenceTransformer(str(path), device=self.device or "cpu", local_files_only=True)

@@ -55,7 +55,7 @@ class StaticEmbedder:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - core dependency
-            raise missing_extra("sentence-transformers", "embed", exc) from exc
+            raise missing_extra("sentence-transformers", None, exc) from exc
         from tokenizers import Tokenizer
 
         tok = Tokenizer.from_file(tokenizer_path)

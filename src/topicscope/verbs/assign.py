@@ -1,64 +1,140 @@
-"""Assign documents to topics from their embeddings: the engine of ``transform``.
+"""Assign documents to topics from their nearest neighbours: the engine of ``transform``.
 
-A document takes the topics of its nearest training documents (cosine, in embedding space),
-weighted by similarity; a document identical to a training document takes that document's topic,
-so ``transform`` on the training documents gives back the topics of ``fit``. The index is the
-training embeddings in float16, so it saves and loads without any fitted reducer or clusterer.
+A document's topic distribution is the similarity-weighted share of each topic among its
+nearest neighbours. For a training document those are the document itself (weight 1) and its
+nearest neighbours in the graph built at fit time, so ``fit_transform`` and
+``get_document_info`` never search again. A new document's neighbours come from the neighbour
+index over the stored training embeddings (:mod:`topicscope.neighbors`: exact for small models,
+an HNSW index above that); a new document identical to a training document takes that
+document's topic, so ``transform`` on the training documents gives back the topics of ``fit``.
+
+Each document keeps only the topics and weights of its neighbours (``k`` of each), so merging
+topics later (``reduce_topics``, ``merge_models``) just relabels them: memory stays linear in the
+number of documents and nothing assumes the index rows are the training documents in order.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+
+from ..neighbors import NeighborIndex
 
 EXACT_MATCH = 0.999
 DEFAULT_K = 10
-_CHUNK = 2048
+NO_TOPIC = np.iinfo(np.int64).min  # a padding neighbour that belongs to no topic
 
 
-def knn_assign(
-    embeddings: np.ndarray,
-    index_embeddings: np.ndarray,
-    index_topics: np.ndarray,
-    topic_ids: np.ndarray,
-    *,
-    k: int = DEFAULT_K,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return (topics, probabilities) for L2-normalised ``embeddings``.
+def neighbor_shares(neighbor_topics: np.ndarray, weights: np.ndarray, topic_ids: np.ndarray) -> np.ndarray:
+    """(documents, topics) share of each topic in each document's neighbour weight.
 
-    ``probabilities[i, j]`` is the similarity-weighted share of the neighbours of document ``i``
-    in topic ``topic_ids[j]`` (the outlier topic -1, if present, has a column too).
+    Columns follow ``topic_ids``; each row sums to 1 over all of them (outlier topic included)
+    unless the document has no weighted neighbour, where the row is 0.
     """
-    topic_ids = np.asarray(topic_ids)
+    topic_ids = np.asarray(topic_ids, dtype=np.int64)
+    n = neighbor_topics.shape[0]
+    out = np.zeros((n, len(topic_ids)), dtype=np.float64)
+    if n == 0 or neighbor_topics.shape[1] == 0 or not len(topic_ids):
+        return out
+    cols = np.searchsorted(topic_ids, neighbor_topics)
+    cols = np.minimum(cols, len(topic_ids) - 1)
+    known = (topic_ids[cols] == neighbor_topics) & (weights > 0)
+    rows = np.repeat(np.arange(n), neighbor_topics.shape[1]).reshape(neighbor_topics.shape)
+    np.add.at(out, (rows[known], cols[known]), weights[known].astype(np.float64))
+    total = out.sum(axis=1, keepdims=True)
+    np.divide(out, total, out=out, where=total > 0)
+    return out
+
+
+def training_neighbors(
+    doc_topics: np.ndarray, graph_idx: np.ndarray, graph_sim: np.ndarray, k: int = DEFAULT_K
+) -> tuple[np.ndarray, np.ndarray]:
+    """Neighbour topics and weights of training documents from the fit graph (self first)."""
+    n = len(doc_topics)
+    width = max(0, min(k - 1, graph_idx.shape[1] if graph_idx.ndim == 2 else 0))
+    idx = graph_idx[:, :width] if width else np.zeros((n, 0), dtype=np.int64)
+    sim = graph_sim[:, :width] if width else np.zeros((n, 0), dtype=np.float32)
+    valid = (idx >= 0) & np.isfinite(sim)
+    topics = np.where(valid, doc_topics[np.where(valid, idx, 0)], NO_TOPIC)
+    weights = np.where(valid, np.clip(sim, 1e-6, None), 0.0)
+    own = doc_topics.astype(np.int64)[:, None]
+    return np.hstack([own, topics]).astype(np.int64), np.hstack([np.ones((n, 1)), weights]).astype(np.float32)
+
+
+def index_neighbors(
+    embeddings: np.ndarray, index: NeighborIndex, index_topics: np.ndarray, k: int = DEFAULT_K
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(neighbour topics, weights, nearest similarity) of new documents from the neighbour index."""
     n = embeddings.shape[0]
-    col = {int(t): j for j, t in enumerate(topic_ids)}
-    index_cols = np.array([col[int(t)] for t in index_topics], dtype=np.int64)
-    k = max(1, min(k, index_embeddings.shape[0]))
-    topics = np.empty(n, dtype=np.int64)
-    probs = np.zeros((n, len(topic_ids)), dtype=np.float64)
-    index = index_embeddings.astype(np.float32)
-    for start in range(0, n, _CHUNK):
-        block = embeddings[start : start + _CHUNK].astype(np.float32)
-        sims = block @ index.T
-        nn = (
-            np.argpartition(-sims, k - 1, axis=1)[:, :k]
-            if k < sims.shape[1]
-            else np.tile(np.arange(sims.shape[1]), (len(block), 1))
-        )
-        nn_sims = np.take_along_axis(sims, nn, axis=1)
-        # Sort neighbours by (similarity desc, index asc) so ties resolve the same way every time.
-        order = np.lexsort((nn, -nn_sims), axis=1)
-        nn = np.take_along_axis(nn, order, axis=1)
-        nn_sims = np.take_along_axis(nn_sims, order, axis=1)
-        weights = np.clip(nn_sims, 1e-6, None)
-        rows = np.repeat(np.arange(len(block)), nn.shape[1])
-        block_probs = np.zeros((len(block), len(topic_ids)))
-        np.add.at(block_probs, (rows, index_cols[nn].ravel()), weights.ravel())
-        block_probs /= block_probs.sum(axis=1, keepdims=True)
-        best = topic_ids[np.argmax(block_probs, axis=1)]
-        exact = nn_sims[:, 0] >= EXACT_MATCH
-        best[exact] = index_topics[nn[exact, 0]]
-        # A document similar to nothing (e.g. a zero vector) is an outlier, not the majority topic.
-        best[nn_sims[:, 0] <= 0] = -1
-        topics[start : start + len(block)] = best
-        probs[start : start + len(block)] = block_probs
-    return topics, probs
+    if n == 0 or len(index) == 0:
+        return np.zeros((n, 0), dtype=np.int64), np.zeros((n, 0), dtype=np.float32), np.full(n, -np.inf)
+    idx, sim = index.search(embeddings, k)
+    valid = (idx >= 0) & np.isfinite(sim)
+    topics = np.where(valid, index_topics[np.where(valid, idx, 0)], NO_TOPIC).astype(np.int64)
+    # A (near-)duplicate counts with weight 1, as a training document counts itself.
+    weights = np.where(valid, np.where(sim >= EXACT_MATCH, 1.0, np.clip(sim, 1e-6, None)), 0.0).astype(np.float32)
+    return topics, weights, np.where(valid[:, 0], sim[:, 0], -np.inf)
+
+
+def assign_topics(
+    neighbor_topics: np.ndarray,
+    weights: np.ndarray,
+    topic_ids: np.ndarray,
+    nearest_similarity: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(topics, shares) of documents from their neighbours.
+
+    The topic with the largest share wins (ties: the lower id). With ``nearest_similarity`` (new
+    documents): a near-duplicate of a neighbour (similarity >= EXACT_MATCH) takes that
+    neighbour's topic, and a document similar to nothing (<= 0, e.g. an empty text) is an
+    outlier, but only when the model has an outlier topic: a model without one never returns -1
+    and gives such a document the topic of its nearest neighbours with probability 0.
+    """
+    topic_ids = np.asarray(topic_ids, dtype=np.int64)
+    shares = neighbor_shares(neighbor_topics, weights, topic_ids)
+    n = shares.shape[0]
+    if n == 0 or not len(topic_ids):
+        return np.full(n, -1, dtype=np.int64), shares
+    ranked = shares.copy()
+    has_outliers = bool(len(topic_ids)) and int(topic_ids[0]) == -1
+    topics = topic_ids[np.argmax(ranked, axis=1)]
+    if nearest_similarity is not None and neighbor_topics.shape[1]:
+        exact = nearest_similarity >= EXACT_MATCH
+        topics = np.where(exact & (neighbor_topics[:, 0] != NO_TOPIC), neighbor_topics[:, 0], topics)
+        alone = nearest_similarity <= 0
+        if has_outliers:
+            topics = np.where(alone, -1, topics)
+        shares[alone] = 0.0  # no evidence for any topic: probability 0 whatever the topic
+    return topics.astype(np.int64), shares
+
+
+def classify(
+    embeddings: np.ndarray, topic_ids: np.ndarray, topic_mapper: dict[int, int], reducer: Any, classifier: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """(topics, shares) of new documents from a supervised model's fitted reducer and classifier.
+
+    The classifier predicts the labels of fit; ``topic_mapper`` takes them to today's topic ids
+    (after ``reduce_topics``). Shares are ``predict_proba``'s columns summed per topic (a one-hot
+    row when the classifier has no ``predict_proba``).
+    """
+    from ..describe import remap_topics
+
+    reduced = embeddings
+    if reducer is not None and callable(getattr(reducer, "transform", None)):
+        reduced = np.asarray(reducer.transform(embeddings), dtype=np.float32)
+    topics = remap_topics(np.asarray(classifier.predict(reduced), dtype=np.int64), topic_mapper)
+    topic_ids = np.asarray(topic_ids, dtype=np.int64)
+    shares = np.zeros((len(topics), len(topic_ids)))
+    proba = getattr(classifier, "predict_proba", None)
+    if callable(proba):
+        matrix = np.asarray(proba(reduced), dtype=np.float64)
+        classes = remap_topics(np.asarray(classifier.classes_, dtype=np.int64), topic_mapper)
+        cols = np.searchsorted(topic_ids, classes)
+        ok = (cols < len(topic_ids)) & (topic_ids[np.minimum(cols, len(topic_ids) - 1)] == classes)
+        np.add.at(shares.T, cols[ok], matrix[:, ok].T)
+    else:
+        cols = np.searchsorted(topic_ids, topics)
+        ok = cols < len(topic_ids)
+        shares[np.flatnonzero(ok), cols[ok]] = 1.0
+    return topics, shares

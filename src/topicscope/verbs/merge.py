@@ -43,11 +43,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._validation import check_float
-from ..describe import N_REPRESENTATIVE, normalise_rows, pool_candidates
+from ..describe import N_REPRESENTATIVE, Describer, pool_candidates, remap_topics
 from ..exceptions import InputError, NotFittedError
+from ..neighbors import normalise_rows
 from ..state import TopicState
 
-__all__ = ["merge_mappings", "merge_models"]
+__all__ = ["check_models", "merge_mappings", "merge_states"]
 
 
 def _check_inputs(cls: type, models: Any, min_similarity: Any) -> tuple[list[Any], float]:
@@ -188,6 +189,11 @@ def _combine(states: list[TopicState], mappings: list[dict[int, int]], topic_ids
         return np.array([lookup[int(t)] for t in values], dtype=np.int64)
 
     first = states[0]
+    # Every model's zero-shot names survive, on their merged topics (the first model's name wins).
+    zs_names: dict[int, str] = {}
+    for state, mapping in zip(states, mappings):
+        for t, name in state.zeroshot_names.items():
+            zs_names.setdefault(mapping[int(t)], name)
     index_parts = [s.index_embeddings.astype(np.float16) for s in states if len(s.index_topics)]
     info = {key: copy.deepcopy(val) for key, val in first.info.items() if key not in ("labels", "merge_mappings")}
     return TopicState(
@@ -201,51 +207,50 @@ def _combine(states: list[TopicState], mappings: list[dict[int, int]], topic_ids
         names={},
         representative_docs=rep_docs,
         custom_labels=dict(first.custom_labels) if first.custom_labels else None,
-        zeroshot_names=dict(first.zeroshot_names),
+        zeroshot_names=zs_names,
         zeroshot_embeddings=first.zeroshot_embeddings.copy(),
         doc_topics=np.concatenate([remap(s.doc_topics, m) for s, m in zip(states, mappings)]),
         index_embeddings=np.concatenate(index_parts) if index_parts else np.zeros((0, dim), dtype=np.float16),
         index_topics=np.concatenate([remap(s.index_topics, m) for s, m in zip(states, mappings)]),
+        neighbor_topics=_stack_neighbors([remap_topics(s.neighbor_topics, m) for s, m in zip(states, mappings)]),
+        neighbor_weights=_stack_neighbors([s.neighbor_weights for s in states]),
+        topic_mapper={int(t): int(t) for t in topic_ids},
         info=info,
         candidate_docs=cand_docs,
         candidate_embeddings=cand_emb,
     )
 
 
-def merge_models(cls: type, models: Sequence[Any], min_similarity: float = 0.7) -> Any:
-    """Merge fitted ``models`` (instances of ``cls``) into a new fitted ``cls``; see the module docstring."""
-    from ..pipeline import Stages, redescribe
-    from ..vectorize import ClassTfidfTransformer
-
-    models, threshold = _check_inputs(cls, models, min_similarity)
-    states = [m.state_ for m in models]
-    mappings, merged_ids = _match_topics(states, threshold)
+def merge_states(states: list[TopicState], min_similarity: float, describer: Describer) -> TopicState:
+    """The merged, described state of fitted ``states``; see the module docstring."""
+    mappings, merged_ids = _match_topics(states, min_similarity)
     topic_ids = np.array(sorted(merged_ids), dtype=np.int64)
     state = _combine(states, mappings, topic_ids)
     state.info["merge_mappings"] = [{str(t): int(m) for t, m in mapping.items()} for mapping in mappings]
-
-    first = models[0]
-    merged = cls(**first.get_params(deep=False))
-    first_stages = getattr(first, "stages_", None)
-    ctfidf = getattr(first_stages, "ctfidf", None) or first.ctfidf_model or ClassTfidfTransformer()
-    vectorizer = getattr(first_stages, "vectorizer", None)
-    merged.stages_ = Stages(reducer=None, clusterer=None, vectorizer=vectorizer, ctfidf=ctfidf)
-    # Share the first model's embedder (loaded lazily, at most once) when it has one.
-    if getattr(first, "_embedder_cache", None) is not None and first._embedder_spec is first.embedding_model:
-        merged._embedder_cache = first._embedder_cache
-        merged._embedder_spec = merged.embedding_model
-    merged.state_ = state
-    redescribe(merged)
+    describer(state)
     if state.custom_labels is not None:
         for t in state.topic_ids:
             state.custom_labels.setdefault(int(t), state.names[int(t)])
-    merged.probabilities_ = None
-    return merged
+    return state
 
 
-def merge_mappings(model: Any) -> list[dict[int, int]] | None:
+def check_models(cls: type, models: Any, min_similarity: Any) -> tuple[list[Any], float]:
+    """Validate ``merge_models`` inputs: fitted ``cls`` objects sharing one embedding model."""
+    return _check_inputs(cls, models, min_similarity)
+
+
+def _stack_neighbors(parts: list[np.ndarray]) -> np.ndarray:
+    """Per-document neighbour arrays of several models as one (padded to the widest)."""
+    width = max((p.shape[1] for p in parts if p.ndim == 2), default=0)
+    rows = [p if p.ndim == 2 and p.shape[1] == width else np.zeros((len(p), width), dtype=p.dtype) for p in parts]
+    if any(p.ndim == 2 and p.shape[1] != width for p in parts):
+        rows = [np.pad(p, ((0, 0), (0, width - p.shape[1]))) if p.ndim == 2 else r for p, r in zip(parts, rows)]
+    return np.concatenate(rows) if rows else np.zeros((0, 0))
+
+
+def merge_mappings(state: TopicState) -> list[dict[int, int]] | None:
     """The topic-id mappings of a merged model (one dict per input model), or None if it is not merged."""
-    raw = model._state().info.get("merge_mappings")
+    raw = state.info.get("merge_mappings")
     if raw is None:
         return None
     return [{int(t): int(m) for t, m in mapping.items()} for mapping in raw]

@@ -28,21 +28,31 @@ vocabulary grows with the number of distinct terms.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from .._validation import check_documents, check_int
-from ..describe import N_CANDIDATES, N_REPRESENTATIVE, central_documents, normalise_rows, pool_candidates
+from .._validation import check_int
+from ..describe import N_CANDIDATES, N_REPRESENTATIVE, central_documents, pool_candidates
 from ..exceptions import InputError
-from ..pipeline import Stages, fresh, redescribe
+from ..neighbors import exact_search, index_vectors, normalise_rows
+from ..pipeline import Stages, fresh
 from ..state import TopicState
-from ..vectorize import ClassTfidfTransformer
+from ..vectorize import ClassTfidfTransformer, class_term_counts
 from ..vectorize.online import OnlineCountVectorizer
+from .assign import DEFAULT_K, NO_TOPIC
 
-__all__ = ["INDEX_ROWS_PER_TOPIC", "OnlineCountVectorizer", "OnlineStages", "partial_fit"]
+__all__ = [
+    "INDEX_ROWS_PER_TOPIC",
+    "OnlineCountVectorizer",
+    "OnlineStages",
+    "check_online_params",
+    "online_update",
+    "start_online",
+]
 
 INDEX_ROWS_PER_TOPIC = 500
 
@@ -72,10 +82,11 @@ def _incremental(component: Any, name: str, suggestion: str) -> Any:
     return component
 
 
-def _check_model(model: Any) -> None:
-    _incremental(model.umap_model, "umap_model", "IncrementalPCA(n_components=5) from sklearn.decomposition")
-    _incremental(model.hdbscan_model, "hdbscan_model", "MiniBatchKMeans(n_clusters=50) from sklearn.cluster")
-    vec = model.vectorizer_model
+def check_online_params(params: dict[str, Any]) -> None:
+    """Refuse settings that cannot learn online (``params``: the TopicModel's ``get_params()``)."""
+    _incremental(params["umap_model"], "umap_model", "IncrementalPCA(n_components=5) from sklearn.decomposition")
+    _incremental(params["hdbscan_model"], "hdbscan_model", "MiniBatchKMeans(n_clusters=50) from sklearn.cluster")
+    vec = params["vectorizer_model"]
     if vec is not None and not all(callable(getattr(vec, a, None)) for a in ("partial_fit", "transform")):
         raise InputError(
             "vectorizer_model must grow its vocabulary online (partial_fit() and transform()); got "
@@ -83,21 +94,25 @@ def _check_model(model: Any) -> None:
             "from topicscope.vectorize.online"
         )
     for name in ("zeroshot_topic_list", "seed_topic_list", "nr_topics"):
-        if getattr(model, name) is not None:
-            raise InputError(f"{name} is not supported by partial_fit; got {getattr(model, name)!r} (set it to None)")
-    model._check_params(max(int(model.min_topic_size), 2) if isinstance(model.min_topic_size, int) else 0)
+        if params[name] is not None:
+            raise InputError(f"{name} is not supported by partial_fit; got {params[name]!r} (set it to None)")
 
 
-def _start(model: Any, index_rows_per_topic: int) -> OnlineStages:
-    vectorizer = fresh(model.vectorizer_model) if model.vectorizer_model is not None else OnlineCountVectorizer()
-    ctfidf = fresh(model.ctfidf_model) if model.ctfidf_model is not None else ClassTfidfTransformer()
+def start_online(params: dict[str, Any], index_rows_per_topic: int | None = None) -> OnlineStages:
+    """Unfitted copies of the user's components, ready for the first batch."""
+    cap = check_int(
+        INDEX_ROWS_PER_TOPIC if index_rows_per_topic is None else index_rows_per_topic,
+        "index_rows_per_topic",
+        minimum=1,
+    )
+    vec, ctf = params["vectorizer_model"], params["ctfidf_model"]
     return OnlineStages(
-        reducer=fresh(model.umap_model),
-        clusterer=fresh(model.hdbscan_model),
-        vectorizer=vectorizer,
-        ctfidf=ctfidf,
-        rng=np.random.default_rng(model.random_state),
-        index_rows_per_topic=index_rows_per_topic,
+        reducer=fresh(params["umap_model"]),
+        clusterer=fresh(params["hdbscan_model"]),
+        vectorizer=fresh(vec) if vec is not None else OnlineCountVectorizer(),
+        ctfidf=fresh(ctf) if ctf is not None else ClassTfidfTransformer(),
+        rng=np.random.default_rng(params["random_state"]),
+        index_rows_per_topic=int(cap),
     )
 
 
@@ -204,91 +219,73 @@ def _candidates(
     return cand_docs, cand_emb
 
 
-def partial_fit(model: Any, documents: Any, embeddings: Any = None, *, index_rows_per_topic: int | None = None) -> Any:
-    """Update ``model`` with one batch of documents; see the module docstring. Returns ``model``.
+def online_update(
+    state: TopicState | None, stages: OnlineStages, docs: list[str], emb: np.ndarray, *, verbose: bool = False
+) -> TopicState:
+    """The state after one more batch (``emb``: the batch's unit embeddings); not yet described.
 
-    ``index_rows_per_topic`` (first call only) caps the neighbour index per topic
-    (default :data:`INDEX_ROWS_PER_TOPIC`).
+    ``stages`` (the running totals) are updated in place; ``state`` is left as it was.
     """
-    from .._logging import stage, verbose_logging
+    from .._logging import stage
 
-    with verbose_logging(bool(model.verbose)):
-        docs = check_documents(documents)
-        state: TopicState | None = getattr(model, "state_", None)
-        stages = getattr(model, "stages_", None)
-        if state is not None and not isinstance(stages, OnlineStages):
-            raise InputError(
-                "partial_fit continues a model built with partial_fit; this model was fitted with fit() or "
-                "loaded from disk, so its stages cannot learn online: start from a new TopicModel"
-            )
-        if state is None:
-            _check_model(model)
-            cap = INDEX_ROWS_PER_TOPIC if index_rows_per_topic is None else index_rows_per_topic
-            stages = _start(model, check_int(cap, "index_rows_per_topic", minimum=1))
-        emb = model._embed_documents(docs, embeddings, dim=None if state is None else state.embedding_dim)
-        verbose = bool(model.verbose)
+    with stage("online clustering", verbose=verbose):
+        topics = _topics_of(stages, _cluster(stages, emb))
+    with stage("online vectorizing", verbose=verbose):
+        stages.vectorizer.partial_fit(docs)
+        doc_term = sp.csr_matrix(stages.vectorizer.transform(docs), dtype=np.float64)
+        vocabulary = np.asarray(stages.vectorizer.get_feature_names_out(), dtype=object)
 
-        with stage("online clustering", verbose=verbose):
-            topics = _topics_of(stages, _cluster(stages, emb))
-        with stage("online vectorizing", verbose=verbose):
-            stages.vectorizer.partial_fit(docs)
-            doc_term = sp.csr_matrix(stages.vectorizer.transform(docs), dtype=np.float64)
-            vocabulary = np.asarray(stages.vectorizer.get_feature_names_out(), dtype=object)
-
-        old_ids = state.topic_ids if state is not None else np.zeros(0, dtype=np.int64)
-        topic_ids = np.union1d(old_ids, np.unique(topics)).astype(np.int64)
-        class_term, sizes = _realign(state, topic_ids, len(vocabulary))
-        decay = getattr(stages.vectorizer, "decay", None)
-        if decay:
-            class_term = class_term * (1.0 - float(decay))
-        from ..vectorize import class_term_counts
-
-        class_term = sp.csr_matrix(class_term + class_term_counts(doc_term, topics, topic_ids))
-        for row, topic in enumerate(int(t) for t in topic_ids):
-            members = topics == topic
-            n = int(members.sum())
-            if n:
-                sizes[row] += n
-                total = emb[members].astype(np.float64).sum(axis=0)
-                stages.embedding_sums[topic] = stages.embedding_sums.get(topic, 0.0) + total
-        sums = np.stack([stages.embedding_sums[int(t)] for t in topic_ids])
-        topic_emb = normalise_rows(sums / sizes[:, None]).astype(np.float32)
-        index_emb, index_topics = _update_index(stages, state, emb, topics, emb.shape[1])
-        cand_docs, cand_emb = _candidates(state, docs, emb, topics, topic_ids, topic_emb)
-        info = dict(state.info) if state is not None else {}
-        previous = info.get("online", {"batches": 0, "documents": 0})
-        info["online"] = {
-            "batches": int(previous["batches"]) + 1,
-            "documents": int(previous["documents"]) + len(docs),
-            "index_rows_per_topic": int(stages.index_rows_per_topic),
-            "decay": None if decay is None else float(decay),
-        }
-        info.pop("labels", None)
-        new_state = TopicState(
-            topic_ids=topic_ids,
-            sizes=sizes,
-            vocabulary=vocabulary,
-            class_term=class_term,
-            ctfidf=sp.csr_matrix(class_term.shape),
-            topic_embeddings=topic_emb,
-            words={},
-            names={},
-            representative_docs={t: d[:N_REPRESENTATIVE] for t, d in cand_docs.items()},
-            custom_labels=None,
-            doc_topics=np.concatenate([state.doc_topics, topics]) if state is not None else topics,
-            index_embeddings=index_emb,
-            index_topics=index_topics,
-            info=info,
-            candidate_docs=cand_docs,
-            candidate_embeddings=cand_emb,
-        )
-        if state is not None and state.custom_labels:
-            new_state.custom_labels = dict(state.custom_labels)
-        model.state_, model.stages_ = new_state, stages
-        with stage("topic representations", verbose=verbose):
-            redescribe(model)
-        if new_state.custom_labels is not None:
-            for t in topic_ids:
-                new_state.custom_labels.setdefault(int(t), new_state.names[int(t)])
-        model.probabilities_ = None
-    return model
+    old_ids = state.topic_ids if state is not None else np.zeros(0, dtype=np.int64)
+    topic_ids = np.union1d(old_ids, np.unique(topics)).astype(np.int64)
+    class_term, sizes = _realign(state, topic_ids, len(vocabulary))
+    decay = getattr(stages.vectorizer, "decay", None)
+    if decay:
+        class_term = class_term * (1.0 - float(decay))
+    class_term = sp.csr_matrix(class_term + class_term_counts(doc_term, topics, topic_ids))
+    for row, topic in enumerate(int(t) for t in topic_ids):
+        members = topics == topic
+        n = int(members.sum())
+        if n:
+            sizes[row] += n
+            total = emb[members].astype(np.float64).sum(axis=0)
+            stages.embedding_sums[topic] = stages.embedding_sums.get(topic, 0.0) + total
+    sums = np.stack([stages.embedding_sums[int(t)] for t in topic_ids])
+    topic_emb = normalise_rows(sums / sizes[:, None]).astype(np.float32)
+    index_emb, index_topics = _update_index(stages, state, emb, topics, emb.shape[1])
+    cand_docs, cand_emb = _candidates(state, docs, emb, topics, topic_ids, topic_emb)
+    # The batch's probabilities: itself, then its nearest rows of the (bounded) index as it now is.
+    idx, sim = exact_search(emb, index_vectors(index_emb), DEFAULT_K - 1)
+    valid = (idx >= 0) & np.isfinite(sim)
+    batch_topics = np.hstack([topics[:, None], np.where(valid, index_topics[np.where(valid, idx, 0)], NO_TOPIC)])
+    batch_weights = np.hstack([np.ones((len(topics), 1)), np.where(valid, np.clip(sim, 1e-6, None), 0.0)])
+    batch_topics, batch_weights = batch_topics.astype(np.int64), batch_weights.astype(np.float32)
+    info = copy.deepcopy(state.info) if state is not None else {}
+    previous = info.get("online", {"batches": 0, "documents": 0})
+    info["online"] = {
+        "batches": int(previous["batches"]) + 1,
+        "documents": int(previous["documents"]) + len(docs),
+        "index_rows_per_topic": int(stages.index_rows_per_topic),
+        "decay": None if decay is None else float(decay),
+    }
+    info.pop("labels", None)
+    return TopicState(
+        topic_ids=topic_ids,
+        sizes=sizes,
+        vocabulary=vocabulary,
+        class_term=class_term,
+        ctfidf=sp.csr_matrix(class_term.shape),
+        topic_embeddings=topic_emb,
+        words={},
+        names={},
+        representative_docs={t: d[:N_REPRESENTATIVE] for t, d in cand_docs.items()},
+        custom_labels=None if state is None or not state.custom_labels else dict(state.custom_labels),
+        doc_topics=np.concatenate([state.doc_topics, topics]) if state is not None else topics,
+        index_embeddings=index_emb,
+        index_topics=index_topics,
+        info=info,
+        neighbor_topics=batch_topics if state is None else np.concatenate([state.neighbor_topics, batch_topics]),
+        neighbor_weights=batch_weights if state is None else np.concatenate([state.neighbor_weights, batch_weights]),
+        topic_mapper={int(t): int(t) for t in topic_ids},
+        candidate_docs=cand_docs,
+        candidate_embeddings=cand_emb,
+    )

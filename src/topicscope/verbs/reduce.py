@@ -9,12 +9,11 @@ zero-shot topic, which keeps the user's label).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import scipy.sparse as sp
 
-from ..state import TopicState
+from ..describe import Describer, merge_topic_groups
+from ..state import TopicState, copy_state
 
 AUTO_MIN_SIMILARITY = 0.5
 
@@ -77,8 +76,6 @@ def plan_reduction(state: TopicState, nr_topics: int | str, similarity: np.ndarr
 
 def reduce_state(state: TopicState, nr_topics: int | str) -> dict[int, int]:
     """Merge topics of ``state`` (words not yet recomputed); returns the old -> new id mapping."""
-    from ..describe import merge_topic_groups
-
     mapping = merge_topic_groups(state, plan_reduction(state, nr_topics))
     zs = state.info.get("zeroshot")
     if zs:
@@ -90,21 +87,16 @@ def reduce_state(state: TopicState, nr_topics: int | str) -> dict[int, int]:
     return mapping
 
 
-def reduce_fitted(model: Any, nr_topics: int | str) -> dict[int, int]:
-    """Reduce a fitted model's topics in place and re-describe them; returns the id mapping."""
+def reduce_topics(state: TopicState, nr_topics: int | str, describer: Describer) -> tuple[TopicState, dict[int, int]]:
+    """A new state with the topics of ``state`` merged down to ``nr_topics`` and re-described.
+
+    Returns (new state, old id -> new id). ``state`` itself is left as it was.
+    """
     from .._validation import check_int
-    from ..pipeline import redescribe
 
     if nr_topics != "auto":
         check_int(nr_topics, "nr_topics (or 'auto')", minimum=1)
-    mapping = reduce_state(model._state(), nr_topics)
-    redescribe(model)
-    model.probabilities_ = None
-    stages = getattr(model, "stages_", None)
-    if stages is not None and hasattr(stages, "cluster_topics"):
-        # An online model's running totals are keyed by the old topic ids: after a reduction the
-        # stream cannot continue, and partial_fit says so (a model that cannot learn online).
-        from ..pipeline import Stages
-
-        model.stages_ = Stages(reducer=None, clusterer=None, vectorizer=stages.vectorizer, ctfidf=stages.ctfidf)
-    return mapping
+    new = copy_state(state)
+    mapping = reduce_state(new, nr_topics)
+    describer(new)
+    return new, mapping

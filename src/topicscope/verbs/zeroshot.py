@@ -152,16 +152,21 @@ def zeroshot_assign(
 
 def zeroshot_transform(
     embeddings: np.ndarray, name_embeddings: np.ndarray, name_topics: list[int | None], min_similarity: float
-) -> np.ndarray:
-    """Topic ids for documents clearing the threshold (-2 where no zero-shot topic applies)."""
-    out = np.full(len(embeddings), -2, dtype=np.int64)
-    if not len(name_embeddings):
-        return out
+) -> tuple[np.ndarray, np.ndarray]:
+    """(topic ids, similarity) of documents clearing the threshold of their closest zero-shot name.
+
+    Topic ids are ``NO_TOPIC`` where no zero-shot topic applies.
+    """
+    from .assign import NO_TOPIC
+
+    out = np.full(len(embeddings), NO_TOPIC, dtype=np.int64)
+    if not len(name_embeddings) or not len(embeddings):
+        return out, np.zeros(len(embeddings))
     sims = name_similarities(embeddings, name_embeddings)
     best = np.argmax(sims, axis=1)
-    ok = sims[np.arange(len(sims)), best] >= min_similarity
-    for i in np.flatnonzero(ok):
+    best_sim = sims[np.arange(len(sims)), best]
+    for i in np.flatnonzero(best_sim >= min_similarity):
         topic = name_topics[best[i]]
         if topic is not None:
             out[i] = topic
-    return out
+    return out, best_sim

@@ -1,0 +1,168 @@
+"""Nearest neighbours by cosine similarity: the one neighbour module of topicscope.
+
+It serves the default clusterer's graph, label steering, core documents at fit time and the
+assignment of new documents in ``transform``. Rows are L2-normalised, so cosine similarity is
+the inner product.
+
+* Up to :data:`EXACT_LIMIT` rows the search is exact: blocked matrix products (a few BLAS calls,
+  faster than building any index at that size).
+* Above it, an HNSW index from `usearch <https://github.com/unum-cloud/usearch>`_ (maintained,
+  a small wheel, per-call thread counts). It is built with one thread, so the same vectors give
+  the same graph on every run and machine, and searched on every core: searching is read-only,
+  so results do not depend on the thread count. Measured recall@10 against exact search
+  (tests/test_neighbors.py, 2026-11-28): 0.96 on 20newsgroups, 0.95+ on octis_dblp.
+
+The index is built lazily and at most once per ``NeighborIndex`` (guarded by a lock, so two
+threads calling ``transform`` on one model share one build). It is never saved: a loaded model
+rebuilds it from the stored float16 vectors, and the single-threaded build makes it identical.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+
+EXACT_LIMIT = 8000
+# HNSW settings: chosen for recall@10 >= 0.95 on 20newsgroups and octis_dblp (see module doc).
+CONNECTIVITY = 16
+EXPANSION_ADD = 64
+EXPANSION_SEARCH = 64
+_BLOCK_CELLS = 1 << 25  # float32 cells per block of a blocked exact search (128 MiB)
+
+
+def normalise_rows(arr: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit L2 norm (zero rows stay zero): the one row-normalisation helper."""
+    arr = np.asarray(arr)
+    norms = np.linalg.norm(arr, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return arr / norms
+
+
+def index_vectors(embeddings: np.ndarray) -> np.ndarray:
+    """Embeddings at the precision the index stores them (float16), as unit float32 rows.
+
+    Fit clusters these very vectors, and a loaded model rebuilds its index from the saved
+    float16 copy, so search results are the same before and after saving.
+    """
+    return normalise_rows(np.asarray(embeddings).astype(np.float16).astype(np.float32)).astype(np.float32)
+
+
+def _top_k(sims: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Columns of the k largest values per row, sorted by (value desc, column asc)."""
+    k = min(k, sims.shape[1])
+    part = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < sims.shape[1] else np.argsort(-sims, axis=1)
+    vals = np.take_along_axis(sims, part, axis=1)
+    order = np.lexsort((part, -vals), axis=1)
+    return np.take_along_axis(part, order, axis=1), np.take_along_axis(vals, order, axis=1)
+
+
+def exact_search(
+    queries: np.ndarray, vectors: np.ndarray, k: int, *, exclude_self: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """(indices, similarities) of each query's ``k`` most similar rows of ``vectors``, by brute force.
+
+    With ``exclude_self`` the queries are ``vectors`` itself and each row's own index is skipped.
+    Fewer than ``k`` rows: the missing columns hold index -1 at similarity -inf.
+    """
+    n, m = queries.shape[0], vectors.shape[0]
+    idx = np.full((n, k), -1, dtype=np.int64)
+    sim = np.full((n, k), -np.inf, dtype=np.float32)
+    if m == 0 or n == 0:
+        return idx, sim
+    block = max(1, _BLOCK_CELLS // max(m, 1))
+    for start in range(0, n, block):
+        sims = queries[start : start + block] @ vectors.T
+        if exclude_self:
+            rows = np.arange(sims.shape[0])
+            sims[rows, start + rows] = -np.inf
+        cols, vals = _top_k(sims, k)
+        width = cols.shape[1]
+        idx[start : start + len(sims), :width] = cols
+        sim[start : start + len(sims), :width] = vals
+    if exclude_self:
+        idx[~np.isfinite(sim)] = -1
+    return idx, sim
+
+
+class NeighborIndex:
+    """Cosine k-nearest-neighbour search over fixed, L2-normalised ``vectors``.
+
+    Exact below ``exact_limit`` rows, an HNSW index (usearch) above it; see the module doc.
+    """
+
+    def __init__(self, vectors: np.ndarray, *, exact_limit: int = EXACT_LIMIT) -> None:
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.exact_limit = exact_limit
+        self._ann: Any = None
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return int(self.vectors.shape[0])
+
+    @property
+    def exact(self) -> bool:
+        return len(self) <= self.exact_limit
+
+    def __getstate__(self) -> dict[str, Any]:  # copies and pickles rebuild the index on first use
+        return {"vectors": self.vectors, "exact_limit": self.exact_limit}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["vectors"], exact_limit=state["exact_limit"])  # type: ignore[misc]
+
+    def _index(self) -> Any:
+        with self._lock:
+            if self._ann is None:
+                from usearch.index import Index
+
+                ann = Index(
+                    ndim=self.vectors.shape[1],
+                    metric="ip",
+                    dtype="f32",
+                    connectivity=CONNECTIVITY,
+                    expansion_add=EXPANSION_ADD,
+                    expansion_search=EXPANSION_SEARCH,
+                )
+                # One thread: insertion order fixes the graph, so builds are repeatable.
+                ann.add(np.arange(len(self), dtype=np.uint64), self.vectors, threads=1)
+                self._ann = ann
+            return self._ann
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(indices, similarities) of each query's ``k`` nearest rows, most similar first."""
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        k = max(1, min(int(k), len(self)))
+        if self.exact or len(self) == 0:
+            return exact_search(queries, self.vectors, k)
+        return self._ann_search(queries, k)
+
+    def graph(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's ``k`` nearest other rows: the k-nearest-neighbour graph of ``vectors``."""
+        k = max(1, min(int(k), len(self) - 1))
+        if self.exact:
+            return exact_search(self.vectors, self.vectors, k, exclude_self=True)
+        idx, sim = self._ann_search(self.vectors, k + 1)
+        own = idx == np.arange(len(self))[:, None]
+        # Drop each row's own entry (or, where duplicates crowd it out, the last one).
+        drop = np.where(own.any(axis=1), np.argmax(own, axis=1), k)
+        keep = np.ones(idx.shape, dtype=bool)
+        keep[np.arange(len(self)), drop] = False
+        return idx[keep].reshape(len(self), k), sim[keep].reshape(len(self), k)
+
+    def _ann_search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        matches = self._index().search(queries, k, threads=0)
+        keys = np.asarray(matches.keys).astype(np.int64, copy=False).reshape(len(queries), -1)
+        dist = np.asarray(matches.distances, dtype=np.float32).reshape(len(queries), -1)
+        counts = np.asarray(matches.counts).reshape(-1)
+        found = np.arange(keys.shape[1])[None, :] < counts[:, None]
+        idx = np.where(found, keys, -1)
+        sim = np.where(found, 1.0 - dist, -np.inf).astype(np.float32)
+        # Equal similarities in index order, as the exact search orders them.
+        order = np.lexsort((np.where(found, idx, np.iinfo(np.int64).max), -sim), axis=1)
+        return np.take_along_axis(idx, order, axis=1), np.take_along_axis(sim, order, axis=1)
+
+
+def knn_graph(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """k nearest other rows of every row of L2-normalised ``X`` (see ``NeighborIndex.graph``)."""
+    return NeighborIndex(X).graph(k)
