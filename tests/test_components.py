@@ -37,28 +37,11 @@ COMPONENTS = [
     Identity(),
     OnlineCountVectorizer(),
 ]
-# LabelsGiven (manual mode's null clusterer) gets the checks once it is a scikit-learn estimator;
-# until then scikit-learn cannot even generate them (no __sklearn_tags__): see the test below.
-if isinstance(LabelsGiven(), BaseEstimator):
-    COMPONENTS.append(LabelsGiven())
-
-# Checks GraphCommunities fails today; its owner is rewriting graph.py. They all come from fit()
-# taking X with np.asarray instead of validating it (sklearn's validate_data / check_array).
-GRAPH_BEING_FIXED = {
-    "check_n_features_in": "being fixed: fit() does not set n_features_in_",
-    "check_n_features_in_after_fitting": "being fixed: fit() does not set n_features_in_",
-    "check_complex_data": "being fixed: complex X is cast to float (ComplexWarning) instead of a ValueError",
-    "check_estimators_empty_data_messages": "being fixed: an empty X (0 rows or 0 columns) raises no ValueError",
-    "check_estimators_nan_inf": "being fixed: NaN and inf in X are not rejected",
-    "check_estimator_sparse_tag": "being fixed: sparse X fails without saying sparse input is not supported",
-    "check_estimator_sparse_array": "being fixed: sparse X fails without saying sparse input is not supported",
-    "check_estimator_sparse_matrix": "being fixed: sparse X fails without saying sparse input is not supported",
-}
+# LabelsGiven is manual mode's null clusterer: a scikit-learn estimator whose clusters are y.
+COMPONENTS.append(LabelsGiven())
 
 
 def expected_failed_checks(estimator) -> dict[str, str]:
-    if isinstance(estimator, GraphCommunities):
-        return GRAPH_BEING_FIXED
     if isinstance(estimator, LabelsGiven):
         return {
             "check_clustering": "cannot apply: LabelsGiven's clusters are the labels y, and this check fits without y"
@@ -92,11 +75,6 @@ def test_every_component_gets_its_data_checks():
             assert {"check_fit_idempotent", "check_estimators_pickle", "check_estimators_unfitted"} <= names
 
 
-@pytest.mark.xfail(
-    reason="being fixed: LabelsGiven (clustering/__init__.py) must become ClusterMixin + BaseEstimator, validate X "
-    "and y in fit, set n_features_in_, and say 'requires y to be passed' when y is None",
-    strict=False,
-)
 def test_labels_given_is_a_scikit_learn_estimator():
     assert isinstance(LabelsGiven(), BaseEstimator)
     assert LabelsGiven in {type(e) for e in COMPONENTS}

@@ -274,7 +274,16 @@ class TopicModel(BaseEstimator):
     # --------------------------------------------------------------- inspection
     @property
     def topics_(self) -> list[int]:
+        """The topic of every training document (after ``partial_fit``: of every batch so far)."""
         return [int(t) for t in self._state().doc_topics]
+
+    @topics_.setter
+    def topics_(self, value: Any) -> None:
+        raise InputError(
+            "topics_ is read-only: it is the topic of every document the model was fitted on (after partial_fit, "
+            "of every batch so far, where BERTopic keeps only the last batch), so BERTopic's "
+            "`topic_model.topics_ = topics` after an online loop is not needed; see docs/porting.md"
+        )
 
     @property
     def topic_sizes_(self) -> dict[int, int]:
@@ -309,6 +318,41 @@ class TopicModel(BaseEstimator):
 
         return merge_mappings(self._state())
 
+    @property
+    def topic_representations_(self) -> dict[int, list[tuple[str, float]]]:
+        """BERTopic's attribute: each topic's (word, score) pairs, in topic order (-1 first when present)."""
+        state = self._state()
+        return {int(t): list(state.words.get(int(t), [])) for t in state.topic_ids}
+
+    @property
+    def c_tf_idf_(self) -> Any:
+        """BERTopic's attribute: a copy of the (topics, vocabulary) c-TF-IDF matrix, a scipy CSR matrix.
+
+        Rows follow the topic order (-1 first when present); columns are the vocabulary at fit.
+        """
+        import scipy.sparse as sp
+
+        return sp.csr_matrix(self._state().ctfidf, copy=True)
+
+    @property
+    def representative_docs_(self) -> dict[int, list[str]]:
+        """BERTopic's attribute: each topic's representative documents (empty after ``load`` unless the model
+        was saved with ``save_documents=True``)."""
+        state = self._state()
+        docs = state.representative_docs
+        return {int(t): list(docs[int(t)]) for t in state.topic_ids if int(t) in docs}
+
+    @property
+    def topic_mapper_(self) -> Any:
+        """BERTopic's attribute: a ``TopicMapper`` from each topic at fit to its topic now.
+
+        Its ``mappings_`` rows are ``[fit id, current id]`` (BERTopic keeps every id in between);
+        ``get_mappings()`` is BERTopic's dict. See ``topicscope.topic_mapper`` and docs/porting.md.
+        """
+        from .topic_mapper import TopicMapper
+
+        return TopicMapper(self._state().topic_mapper)
+
     def get_topic(self, topic: int, full: bool = False) -> list[tuple[str, float]] | dict[str, Any] | bool:
         """The words of ``topic`` (False if it does not exist); ``full`` adds the aspects."""
         state = self._state()
@@ -328,6 +372,20 @@ class TopicModel(BaseEstimator):
         from .report_tables import topic_info
 
         return topic_info(self._state(), topic)
+
+    def get_topic_freq(self, topic: int | None = None) -> Any:
+        """BERTopic's: a DataFrame of Topic and Count, largest first (ties in topic order); with ``topic``,
+        that topic's count as an int (an unknown topic raises ``InputError``)."""
+        import pandas as pd
+
+        sizes = self._state().size_map()
+        if topic is None:
+            table = pd.DataFrame(list(sizes.items()), columns=["Topic", "Count"])
+            return table.sort_values("Count", ascending=False, kind="stable")
+        topic = check_int(topic, "topic")
+        if topic not in sizes:
+            raise InputError(f"topic must be one of the model's topics {sorted(sizes)}; got {topic}")
+        return sizes[topic]
 
     def get_document_info(self, docs: Sequence[str], df: Any = None, metadata: Mapping[str, Any] | None = None) -> Any:
         """A DataFrame with one row per training document (BERTopic's columns).

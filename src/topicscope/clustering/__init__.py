@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin
 
 from ..exceptions import InputError
 
@@ -25,20 +26,41 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-class LabelsGiven:
-    """A clusterer whose clusters are the labels passed to ``fit(X, y)``."""
+class LabelsGiven(ClusterMixin, BaseEstimator):
+    """A clusterer whose clusters are the labels passed to ``fit(X, y)`` (manual mode).
 
-    def fit(self, X: np.ndarray, y: Any = None) -> LabelsGiven:
+    BERTopic's ``BaseCluster`` for pre-computed labels; nothing is learnt.
+    """
+
+    def fit(self, X: Any, y: Any = None) -> LabelsGiven:
+        from sklearn.utils.multiclass import type_of_target
+        from sklearn.utils.validation import check_X_y
+
         if y is None:
-            raise InputError("LabelsGiven needs the labels: call fit(documents, y=labels)")
-        self.labels_ = np.asarray(y, dtype=np.int64)
+            raise InputError(
+                "LabelsGiven requires y to be passed, but the target y is None: call fit(documents, y=labels)"
+            )
+        try:
+            X, y = check_X_y(X, y, accept_sparse=["csr", "csc", "coo"], dtype="numeric", y_numeric=False)
+            kind = type_of_target(y, input_name="y", raise_unknown=True)
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"LabelsGiven: {exc}") from exc
+        y = np.asarray(y)
+        integral = y.dtype.kind in "iu" or (y.dtype.kind == "f" and bool(np.all(y == np.round(y))))
+        if kind not in ("binary", "multiclass") or not integral:
+            raise InputError(f"LabelsGiven: y must be integer topic labels; got {kind} values of dtype {y.dtype}")
+        self.n_features_in_ = X.shape[1]
+        self.labels_ = y.astype(np.int64)
         return self
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {}
+    def fit_predict(self, X: Any, y: Any = None, **kwargs: Any) -> np.ndarray:
+        return self.fit(X, y).labels_
 
-    def __repr__(self) -> str:
-        return "LabelsGiven()"
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.input_tags.sparse = True
+        return tags
 
 
 def is_classifier_like(estimator: Any) -> bool:

@@ -1,7 +1,7 @@
 """Topic clustering as community detection on the nearest-neighbour graph of the embeddings.
 
 Documents are nodes; each is linked to its ``n_neighbors`` most similar documents (cosine),
-edges weighted by similarity; the Leiden algorithm (igraph) finds communities that maximise
+edges weighted by similarity; the Leiden algorithm (graspologic-native) finds communities that maximise
 modularity at the given ``resolution`` (lower: fewer, broader topics). Communities smaller than
 ``min_cluster_size`` are dissolved: their documents join the community most of their neighbours
 are in when that community holds at least ``min_share`` of their neighbour weight, otherwise they
@@ -19,21 +19,23 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
 from .._validation import check_float, check_int
-from ..exceptions import missing_extra
+from ..exceptions import InputError, missing_extra
 from ..neighbors import NeighborIndex, normalise_rows
 
 
 def leiden_membership(idx: np.ndarray, sim: np.ndarray, *, resolution: float, random_state: int | None) -> np.ndarray:
     """Leiden communities (modularity) of the symmetrised, similarity-weighted kNN graph.
 
-    leidenalg takes the seed as an argument, so no process-wide random generator is touched and
-    two fits in two threads do not disturb each other.
+    graspologic-native's Leiden (Rust, maintained with Microsoft's graspologic) takes the seed as
+    an argument, so no process-wide random generator is touched and two fits in two threads do
+    not disturb each other. Measured on 20newsgroups (2026-11-28): 0.4 s against 2.6 s for
+    leidenalg's seeded Leiden and 0.15 s for igraph's (which only has a process-wide generator),
+    at the same NMI (0.523, 0.523, 0.525).
     """
     try:
-        import igraph
-        import leidenalg
-    except ImportError as exc:  # pragma: no cover - core dependencies
-        raise missing_extra(exc.name or "leidenalg", None, exc) from exc
+        import graspologic_native as gn
+    except ImportError as exc:  # pragma: no cover - core dependency
+        raise missing_extra("graspologic-native", None, exc) from exc
     n, k = idx.shape
     src = np.repeat(np.arange(n), k)
     dst, weight = idx.ravel(), sim.ravel()
@@ -45,19 +47,20 @@ def leiden_membership(idx: np.ndarray, sim: np.ndarray, *, resolution: float, ra
     key, weight = key[order], weight[order]
     first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, dtype=bool)
     key, weight = key[first], weight[first]
-    edges = np.column_stack([key // n, key % n])
-    graph = igraph.Graph(n=n, edges=edges, directed=False)
-    part = leidenalg.find_partition(
-        graph,
-        leidenalg.RBConfigurationVertexPartition,  # modularity with a resolution parameter
-        weights=weight.astype(np.float64).tolist(),
-        resolution_parameter=float(resolution),
-        # Two iterations: on 20newsgroups and octis_dblp the same communities (NMI within 0.001)
-        # as iterating to convergence, in a fifth of the time.
-        n_iterations=2,
-        seed=0 if random_state is None else int(random_state),
-    )
-    return np.asarray(part.membership, dtype=np.int64)
+    labels = np.arange(n, dtype=np.int64) + n  # a node with no edge is a community of its own
+    if len(key):
+        edges = list(zip((key // n).astype(str).tolist(), (key % n).astype(str).tolist(), weight.tolist()))
+        _, membership = gn.leiden(
+            edges,
+            resolution=float(resolution),
+            seed=0 if random_state is None else int(random_state),
+            # Two iterations: on 20newsgroups NMI 0.523 against 0.511 for one, in 0.4 s.
+            iterations=2,
+            use_modularity=True,
+        )
+        nodes = np.fromiter((int(v) for v in membership), dtype=np.int64, count=len(membership))
+        labels[nodes] = np.fromiter(membership.values(), dtype=np.int64, count=len(membership))
+    return np.unique(labels, return_inverse=True)[1].astype(np.int64)
 
 
 def dissolve_small(labels: np.ndarray, idx: np.ndarray, sim: np.ndarray, min_size: int, min_share: float) -> np.ndarray:
@@ -115,6 +118,21 @@ def steer_with_labels(
     return np.concatenate([idx, extra_idx], axis=1), np.concatenate([sim, extra_sim], axis=1)
 
 
+def _check_X(X: Any, estimator: Any) -> np.ndarray:
+    """X as a dense, finite float32 matrix with at least one row (InputError otherwise)."""
+    from sklearn.utils.validation import check_array
+
+    name = type(estimator).__name__
+    if hasattr(X, "toarray") or hasattr(X, "tocsr"):
+        raise InputError(f"{name}.fit needs a dense array X (embeddings); got sparse {type(X).__name__}")
+    try:
+        arr = check_array(X, dtype=np.float32, ensure_min_samples=1, ensure_all_finite=True)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"{name}.fit: X must be a finite 2-D numeric array of embeddings; {exc}") from exc
+    estimator.n_features_in_ = arr.shape[1]
+    return np.asarray(arr, dtype=np.float32)
+
+
 class GraphCommunities(ClusterMixin, BaseEstimator):
     """Leiden communities of the k-nearest-neighbour graph (the default clusterer).
 
@@ -157,7 +175,7 @@ class GraphCommunities(ClusterMixin, BaseEstimator):
         resolution = check_float(self.resolution, "resolution", low=1e-6, high=1e6)
         min_size = check_int(self.min_cluster_size, "min_cluster_size", minimum=1)
         share = check_float(self.min_share, "min_share", low=0.0, high=1.0)
-        X = np.asarray(X, dtype=np.float32)
+        X = _check_X(X, self)
         if not np.allclose(np.linalg.norm(X, axis=1), 1.0, atol=1e-5):  # unit rows are used as given
             X = normalise_rows(X).astype(np.float32)
         if X.shape[0] < 3:
