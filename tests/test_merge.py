@@ -93,7 +93,7 @@ def test_mapping_counts_and_topics(shards, merged):
     assert merged.merge_mappings_ == maps
     assert shards[0].merge_mappings_ is None
     assert maps[0] == {t: t for t in shards[0].topic_labels_}
-    assert merged.state_.info["merge_mappings"][1] == {str(k): v for k, v in maps[1].items()}
+    assert merged.state_.merge_mappings[1] == maps[1]
     for mapping, model in zip(maps, shards):
         assert set(mapping) == set(model.topic_sizes_)
         assert mapping.get(-1, -1) == -1

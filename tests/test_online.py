@@ -91,7 +91,7 @@ def test_topic_table_covers_all_batches(dblp, streamed):
     assert sum(streamed.topic_sizes_.values()) == n
     info = streamed.get_topic_info()
     assert int(info["Count"].sum()) == n
-    assert streamed.state_.info["online"]["batches"] == N_BATCHES
+    assert streamed.state_.online.batches == N_BATCHES
     # Class-term counts accumulate over every batch: they equal the counts of all documents.
     docs, _, _ = dblp
     total = streamed.stages_.vectorizer.transform(docs).sum()
@@ -182,7 +182,7 @@ def test_decay_reduces_old_counts(dblp):
     word = next(w for w in vocab if w not in later)
     col = vocab.index(word)
     assert decayed.state_.class_term[:, col].sum() == pytest.approx(0.5 * plain.state_.class_term[:, col].sum())
-    assert decayed.state_.info["online"]["decay"] == 0.5
+    assert decayed.state_.online.decay == 0.5
 
 
 def test_index_is_bounded(dblp, streamed):
@@ -192,7 +192,7 @@ def test_index_is_bounded(dblp, streamed):
         assert h["index"] == {t: min(n, CAP) for t, n in h["sizes"].items()}
         assert h["index_rows"] <= CAP * len(h["sizes"])
     assert streamed.history[-1]["index_rows"] < BATCH * N_BATCHES
-    assert streamed.state_.info["online"]["index_rows_per_topic"] == CAP
+    assert streamed.state_.online.index_rows_per_topic == CAP
     with pytest.raises(InputError, match="index_rows_per_topic"):
         _model().partial_fit(*_batches(dblp, 1)[0], index_rows_per_topic=0)
 

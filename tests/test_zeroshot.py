@@ -135,7 +135,7 @@ def test_transform_matches_fit_and_routes_new_documents(ng_model):
     name_emb = model.state_.zeroshot_embeddings
     sims = held_emb.astype(np.float16).astype(np.float64) @ name_emb.T.astype(np.float64)
     clears = sims.max(axis=1) >= THRESHOLD
-    expected = [model.state_.info["zeroshot"]["topic_ids"][i] for i in sims.argmax(axis=1)[clears]]
+    expected = [model.state_.zeroshot.topic_ids[i] for i in sims.argmax(axis=1)[clears]]
     assert clears.sum() > 50
     assert np.array(new_topics)[clears].tolist() == expected
     # A new text, embedded by the model itself.
@@ -160,7 +160,7 @@ def test_nr_topics_keeps_zeroshot_topics_apart(bbc_small):
     assert all(sizes[n] >= base_sizes[n] for n in names) and sum(sizes.values()) > sum(base_sizes.values())
     assert model.get_topic_info().Count.sum() == len(docs)
     assert dict(Counter(topics.tolist())) == model.topic_sizes_
-    assert model.state_.info["zeroshot"]["topic_ids"] == [0, 1, 2]
+    assert model.state_.zeroshot.topic_ids == [0, 1, 2]
     # The same after reduce_topics on a fitted model; transform follows the merged ids.
     base.reduce_topics(4)
     assert [base.topic_labels_[t] for t in (0, 1, 2)] == names

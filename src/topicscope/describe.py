@@ -217,8 +217,6 @@ def describe_topics(
             if t in words and not is_label:
                 state.words[t] = words[t][:top_n_words]
             state.names[t] = default_name(t, state.words[t])
-    if is_label:
-        state.info["labels"] = {str(t): state.names[t] for t in described}
     state.aspects = {}
     for name, spec in (aspects_spec or {}).items():
         if name == "Main":

@@ -18,6 +18,7 @@ a local embedding model path turned into a ``local`` reference that is never fol
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -36,7 +37,7 @@ from ._logging import logger
 from .embedding.backends import UnavailableEmbedder, embedding_reference, is_hub_name
 from .exceptions import InputError, PersistenceError
 from .persistence_checks import Fields, check_csr, check_topic_values, parse_json, show
-from .state import TopicState
+from .state import OnlineInfo, TopicState, ZeroShotInfo
 from .verbs.assign import NO_TOPIC
 
 FORMAT = "topicscope-model"
@@ -239,7 +240,7 @@ def save_model(
         "custom_labels": None if state.custom_labels is None else {str(t): v for t, v in state.custom_labels.items()},
         "zeroshot_names": {str(t): v for t, v in state.zeroshot_names.items()},
         "representative_docs": {str(t): d for t, d in state.representative_docs.items()} if save_documents else None,
-        "info": state.info,
+        "info": _info_json(state),
         "labels_given": bool(state.labels_given),
         "topic_mapper": {str(t): int(m) for t, m in state.topic_mapper.items()},
     }
@@ -426,31 +427,74 @@ def _read_reference(f: Fields, raw: Any, version: int) -> dict[str, Any]:
     f.fail("embedding_model.kind", "one of 'default', 'hub', 'local', 'custom', 'none'", kind)
 
 
+def _info_json(state: TopicState) -> dict[str, Any]:
+    """The typed extras of ``state`` as the JSON field ``info``."""
+    info: dict[str, Any] = {}
+    if state.zeroshot is not None:
+        zs = state.zeroshot
+        info["zeroshot"] = {
+            "labels": list(zs.labels),
+            "topic_ids": list(zs.topic_ids),
+            "min_similarity": float(zs.min_similarity),
+            "report": zs.report,
+        }
+    if state.merge_mappings is not None:
+        info["merge_mappings"] = [{str(t): int(m) for t, m in mapping.items()} for mapping in state.merge_mappings]
+    if state.online is not None:
+        info["online"] = dataclasses.asdict(state.online)
+    return info
+
+
 def _read_info(f: Fields, raw: Any, topics: set[int]) -> dict[str, Any]:
-    """``info`` is JSON kept as is; the entries later code reads are checked for what it reads."""
+    """The field ``info`` checked and turned into TopicState's typed extras (keyword arguments)."""
     info = f.dict_(raw, "info")
+    out: dict[str, Any] = {"zeroshot": None, "merge_mappings": None, "online": None}
     zs = info.get("zeroshot")
     if zs is not None:
         zs = f.dict_(zs, "info.zeroshot")
+        ids: list[int | None] = []
         for i, t in enumerate(f.list_(f.key(zs, "topic_ids", "info.zeroshot.topic_ids"), "info.zeroshot.topic_ids")):
             if t is not None and f.int_(t, f"info.zeroshot.topic_ids[{i}]") not in topics:
                 f.fail(f"info.zeroshot.topic_ids[{i}]", "one of the model's topics (field 'topic_ids') or null", t)
-        f.float_(f.key(zs, "min_similarity", "info.zeroshot.min_similarity"), "info.zeroshot.min_similarity")
-        if "labels" in zs:
-            f.str_list(zs["labels"], "info.zeroshot.labels")
+            ids.append(None if t is None else int(t))
+        labels = f.str_list(zs["labels"], "info.zeroshot.labels") if "labels" in zs else [""] * len(ids)
+        if len(labels) != len(ids):
+            f.fail("info.zeroshot.labels", f"one label per entry of info.zeroshot.topic_ids ({len(ids)})", labels)
+        out["zeroshot"] = ZeroShotInfo(
+            labels=labels,
+            topic_ids=ids,
+            min_similarity=f.float_(
+                f.key(zs, "min_similarity", "info.zeroshot.min_similarity"), "info.zeroshot.min_similarity"
+            ),
+            report=f.dict_(zs.get("report", {}), "info.zeroshot.report"),
+        )
     if "merge_mappings" in info:
+        mappings = []
         for i, mapping in enumerate(f.list_(info["merge_mappings"], "info.merge_mappings")):
+            one = {}
             for src, dst in f.dict_(mapping, f"info.merge_mappings[{i}]").items():
                 if f.int_(dst, f"info.merge_mappings[{i}][{src}]") not in topics:
                     f.fail(f"info.merge_mappings[{i}][{src}]", "one of the model's topics (field 'topic_ids')", dst)
+                one[_int_key(f, src, f"info.merge_mappings[{i}]")] = int(dst)
+            mappings.append(one)
+        out["merge_mappings"] = mappings
     if "online" in info:
         online = f.dict_(info["online"], "info.online")
-        for name in ("batches", "documents"):
-            f.int_(f.key(online, name, f"info.online.{name}"), f"info.online.{name}", low=0)
-    if "labels" in info:
+        counts = {
+            name: f.int_(f.key(online, name, f"info.online.{name}"), f"info.online.{name}", low=0)
+            for name in ("batches", "documents")
+        }
+        rows = f.int_(online.get("index_rows_per_topic", 0), "info.online.index_rows_per_topic", low=0)
+        decay = online.get("decay")
+        out["online"] = OnlineInfo(
+            **counts,
+            index_rows_per_topic=rows,
+            decay=None if decay is None else f.float_(decay, "info.online.decay", low=0.0, high=1.0),
+        )
+    if "labels" in info:  # written by format version 1 (the LLM labels, also in field 'names')
         for key, value in f.dict_(info["labels"], "info.labels").items():
             f.str_(value, f"info.labels[{key}]")
-    return info
+    return out
 
 
 def _read_topic_mapper(f: Fields, raw: Any, topics: set[int]) -> dict[int, int] | None:
@@ -641,12 +685,12 @@ def _check_arrays(arrays: dict[str, np.ndarray], saved: _Saved, file: Path) -> N
         zs.shape[0] == 0 or zs.shape[1] == dim,
         f"array 'zeroshot_embeddings' has {zs.shape[1]} columns; expected {dim} (field 'embedding_dim')",
     )
-    zs_info = saved.info.get("zeroshot")
+    zs_info = saved.info["zeroshot"]
     if zs_info is not None and zs.shape[0]:
         need(
-            zs.shape[0] == len(zs_info["topic_ids"]),
+            zs.shape[0] == len(zs_info.topic_ids),
             f"array 'zeroshot_embeddings' has {zs.shape[0]} rows; expected one per zero-shot name "
-            f"({len(zs_info['topic_ids'])} in field 'info.zeroshot.topic_ids')",
+            f"({len(zs_info.topic_ids)} in field 'info.zeroshot.topic_ids')",
         )
     for name in ("topic_embeddings", "index_embeddings", "zeroshot_embeddings"):
         need(bool(np.isfinite(arrays[name]).all()), f"array {name!r} must hold finite numbers")
@@ -701,7 +745,7 @@ def load_model(cls: type, path: Path, *, embedding_model: Any = None) -> Any:
         doc_topics=arrays["doc_topics"],
         index_embeddings=arrays["index_embeddings"],
         index_topics=arrays["index_topics"],
-        info=saved.info,
+        **saved.info,
         neighbor_topics=arrays.get("neighbor_topics", arrays["doc_topics"][:, None]),
         neighbor_weights=arrays.get("neighbor_weights", np.ones((len(arrays["doc_topics"]), 1), dtype=np.float32)),
         labels_given=saved.labels_given,

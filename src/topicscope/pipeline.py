@@ -19,7 +19,7 @@ from .describe import Describer, build_state, core_documents
 from .exceptions import InputError
 from .neighbors import NeighborIndex
 from .reduction import default_reducer, fit_reduce
-from .state import TopicState
+from .state import TopicState, ZeroShotInfo
 from .vectorize import ClassTfidfTransformer, class_term_counts, default_vectorizer, fit_doc_term
 from .verbs.assign import training_neighbors
 from .verbs.guided import guide, seed_words
@@ -122,7 +122,7 @@ def fit_topics(
 
     doc_topics = np.full(n, -1, dtype=np.int64)
     zs_names: dict[int, str] = {}
-    zs_info: dict[str, Any] = {}
+    zs_info: ZeroShotInfo | None = None
     zs_emb = np.zeros((0, embeddings.shape[1]), dtype=np.float32)
     rest = np.ones(n, dtype=bool)
     if params.zeroshot_topic_list:
@@ -141,14 +141,12 @@ def fit_topics(
             zs_names[new_id] = params.zeroshot_topic_list[i]
         rest = zs.assigned < 0
         zs_emb = zs.name_embeddings
-        zs_info = {
-            "labels": list(params.zeroshot_topic_list),
-            "topic_ids": [
-                used.index(i) + first_id if i in used else None for i in range(len(params.zeroshot_topic_list))
-            ],
-            "min_similarity": float(params.zeroshot_min_similarity),
-            "report": zs.report,
-        }
+        zs_info = ZeroShotInfo(
+            labels=list(params.zeroshot_topic_list),
+            topic_ids=[used.index(i) + first_id if i in used else None for i in range(len(params.zeroshot_topic_list))],
+            min_similarity=float(params.zeroshot_min_similarity),
+            report=zs.report,
+        )
 
     guide_y = None
     seeds = params.seed_topic_list
@@ -202,8 +200,8 @@ def fit_topics(
     if index is not None:
         state.neighbor_index = index
     state.zeroshot_names = zs_names
-    if zs_info:
-        state.info["zeroshot"] = zs_info
+    if zs_info is not None:
+        state.zeroshot = zs_info
         state.zeroshot_embeddings = zs_emb
     boosted = seed_words(seeds)
     if not keep_ids:  # discovered topics; given labels keep all their documents

@@ -20,6 +20,26 @@ _INDEX_LOCK = threading.Lock()
 
 
 @dataclass
+class ZeroShotInfo:
+    """How a zero-shot model matches documents to the user's topic names (used by transform)."""
+
+    labels: list[str]  # the names given, in order
+    topic_ids: list[int | None]  # per name, its topic id (None: no document matched it at fit)
+    min_similarity: float
+    report: dict[str, Any] = field(default_factory=dict)  # zeroshot_report_: counts, spread, suggestion
+
+
+@dataclass
+class OnlineInfo:
+    """Running totals of a model built with ``partial_fit``."""
+
+    batches: int
+    documents: int
+    index_rows_per_topic: int
+    decay: float | None = None
+
+
+@dataclass
 class TopicState:
     topic_ids: np.ndarray  # (k,) int64, sorted
     sizes: np.ndarray  # (k,) documents per topic
@@ -38,7 +58,10 @@ class TopicState:
     doc_topics: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     index_embeddings: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float16))
     index_topics: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    info: dict[str, Any] = field(default_factory=dict)  # JSON-safe extras (reports, merge maps)
+    zeroshot: ZeroShotInfo | None = None
+    # For a model made by merge_models: per input model, its topic ids -> merged ids.
+    merge_mappings: list[dict[int, int]] | None = None
+    online: OnlineInfo | None = None
     # Each training document's nearest neighbours as (topic, weight) pairs, itself first (see
     # verbs.assign): its probabilities, kept through reductions and merges by relabelling.
     neighbor_topics: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
@@ -84,11 +107,13 @@ class TopicState:
 def copy_state(state: TopicState) -> TopicState:
     """A copy of ``state`` that verbs may change without touching the original.
 
-    Arrays are shared (verbs replace them, never write into them); dicts and the JSON extras
+    Arrays are shared (verbs replace them, never write into them); dicts and the typed extras
     are copied.
     """
     new = copy.copy(state)
-    new.info = copy.deepcopy(state.info)
+    new.zeroshot = copy.deepcopy(state.zeroshot)
+    new.merge_mappings = copy.deepcopy(state.merge_mappings)
+    new.online = copy.deepcopy(state.online)
     for name in ("words", "names", "aspects", "representative_docs", "zeroshot_names", "topic_mapper"):
         setattr(new, name, dict(getattr(state, name)))
     new.custom_labels = None if state.custom_labels is None else dict(state.custom_labels)

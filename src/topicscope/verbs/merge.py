@@ -28,8 +28,8 @@ What depends on the order of ``models``:
   the order they appear.
 
 The mapping from each model's topic ids to merged ids is kept, JSON-safe, in
-``merged.state_.info["merge_mappings"]`` (one ``{"source id": merged id}`` dict per input model,
-in order); ``merged.merge_mappings_`` (or :func:`merge_mappings`) returns it with integer keys. Merging a
+``merged.state_.merge_mappings`` (one ``{source id: merged id}`` dict per input model, in order),
+also ``merged.merge_mappings_``. Merging a
 merged model records the mapping of that merge only.
 """
 
@@ -48,7 +48,7 @@ from ..exceptions import InputError, NotFittedError
 from ..neighbors import normalise_rows
 from ..state import TopicState
 
-__all__ = ["check_models", "merge_mappings", "merge_states"]
+__all__ = ["check_models", "merge_states"]
 
 
 def _check_inputs(cls: type, models: Any, min_similarity: Any) -> tuple[list[Any], float]:
@@ -195,7 +195,6 @@ def _combine(states: list[TopicState], mappings: list[dict[int, int]], topic_ids
         for t, name in state.zeroshot_names.items():
             zs_names.setdefault(mapping[int(t)], name)
     index_parts = [s.index_embeddings.astype(np.float16) for s in states if len(s.index_topics)]
-    info = {key: copy.deepcopy(val) for key, val in first.info.items() if key not in ("labels", "merge_mappings")}
     return TopicState(
         topic_ids=topic_ids,
         sizes=sizes,
@@ -215,7 +214,8 @@ def _combine(states: list[TopicState], mappings: list[dict[int, int]], topic_ids
         neighbor_topics=_stack_neighbors([remap_topics(s.neighbor_topics, m) for s, m in zip(states, mappings)]),
         neighbor_weights=_stack_neighbors([s.neighbor_weights for s in states]),
         topic_mapper={int(t): int(t) for t in topic_ids},
-        info=info,
+        zeroshot=copy.deepcopy(first.zeroshot),
+        online=copy.deepcopy(first.online),
         candidate_docs=cand_docs,
         candidate_embeddings=cand_emb,
     )
@@ -226,7 +226,7 @@ def merge_states(states: list[TopicState], min_similarity: float, describer: Des
     mappings, merged_ids = _match_topics(states, min_similarity)
     topic_ids = np.array(sorted(merged_ids), dtype=np.int64)
     state = _combine(states, mappings, topic_ids)
-    state.info["merge_mappings"] = [{str(t): int(m) for t, m in mapping.items()} for mapping in mappings]
+    state.merge_mappings = [{int(t): int(m) for t, m in mapping.items()} for mapping in mappings]
     describer(state)
     if state.custom_labels is not None:
         for t in state.topic_ids:
@@ -246,11 +246,3 @@ def _stack_neighbors(parts: list[np.ndarray]) -> np.ndarray:
     if any(p.ndim == 2 and p.shape[1] != width for p in parts):
         rows = [np.pad(p, ((0, 0), (0, width - p.shape[1]))) if p.ndim == 2 else r for p, r in zip(parts, rows)]
     return np.concatenate(rows) if rows else np.zeros((0, 0))
-
-
-def merge_mappings(state: TopicState) -> list[dict[int, int]] | None:
-    """The topic-id mappings of a merged model (one dict per input model), or None if it is not merged."""
-    raw = state.info.get("merge_mappings")
-    if raw is None:
-        return None
-    return [{int(t): int(m) for t, m in mapping.items()} for mapping in raw]

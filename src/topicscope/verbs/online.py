@@ -28,7 +28,6 @@ vocabulary grows with the number of distinct terms.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +39,7 @@ from ..describe import N_CANDIDATES, N_REPRESENTATIVE, central_documents, pool_c
 from ..exceptions import InputError
 from ..neighbors import exact_search, index_vectors, normalise_rows
 from ..pipeline import Stages, fresh
-from ..state import TopicState
+from ..state import OnlineInfo, TopicState
 from ..vectorize import ClassTfidfTransformer, class_term_counts
 from ..vectorize.online import OnlineCountVectorizer
 from .assign import DEFAULT_K, NO_TOPIC
@@ -259,15 +258,13 @@ def online_update(
     batch_topics = np.hstack([topics[:, None], np.where(valid, index_topics[np.where(valid, idx, 0)], NO_TOPIC)])
     batch_weights = np.hstack([np.ones((len(topics), 1)), np.where(valid, np.clip(sim, 1e-6, None), 0.0)])
     batch_topics, batch_weights = batch_topics.astype(np.int64), batch_weights.astype(np.float32)
-    info = copy.deepcopy(state.info) if state is not None else {}
-    previous = info.get("online", {"batches": 0, "documents": 0})
-    info["online"] = {
-        "batches": int(previous["batches"]) + 1,
-        "documents": int(previous["documents"]) + len(docs),
-        "index_rows_per_topic": int(stages.index_rows_per_topic),
-        "decay": None if decay is None else float(decay),
-    }
-    info.pop("labels", None)
+    previous = state.online if state is not None and state.online is not None else OnlineInfo(0, 0, 0)
+    online = OnlineInfo(
+        batches=previous.batches + 1,
+        documents=previous.documents + len(docs),
+        index_rows_per_topic=int(stages.index_rows_per_topic),
+        decay=None if decay is None else float(decay),
+    )
     return TopicState(
         topic_ids=topic_ids,
         sizes=sizes,
@@ -282,7 +279,7 @@ def online_update(
         doc_topics=np.concatenate([state.doc_topics, topics]) if state is not None else topics,
         index_embeddings=index_emb,
         index_topics=index_topics,
-        info=info,
+        online=online,
         neighbor_topics=batch_topics if state is None else np.concatenate([state.neighbor_topics, batch_topics]),
         neighbor_weights=batch_weights if state is None else np.concatenate([state.neighbor_weights, batch_weights]),
         topic_mapper={int(t): int(t) for t in topic_ids},

@@ -77,13 +77,10 @@ def plan_reduction(state: TopicState, nr_topics: int | str, similarity: np.ndarr
 def reduce_state(state: TopicState, nr_topics: int | str) -> dict[int, int]:
     """Merge topics of ``state`` (words not yet recomputed); returns the old -> new id mapping."""
     mapping = merge_topic_groups(state, plan_reduction(state, nr_topics))
-    zs = state.info.get("zeroshot")
-    if zs:
-        zs["topic_ids"] = [None if t is None else mapping[t] for t in zs["topic_ids"]]
-    if "merge_mappings" in state.info:  # a merged model: its source-id maps follow the reduction
-        state.info["merge_mappings"] = [
-            {src: mapping[int(dst)] for src, dst in m.items()} for m in state.info["merge_mappings"]
-        ]
+    if state.zeroshot is not None:
+        state.zeroshot.topic_ids = [None if t is None else mapping[t] for t in state.zeroshot.topic_ids]
+    if state.merge_mappings is not None:  # a merged model: its source-id maps follow the reduction
+        state.merge_mappings = [{src: mapping[dst] for src, dst in m.items()} for m in state.merge_mappings]
     return mapping
 
 
