@@ -218,11 +218,9 @@ class TopicModel(BaseEstimator):
         else:
             ntopics, weights, nearest = index_neighbors(emb, state.neighbor_index, state.index_topics)
             topics, shares = assign_topics(ntopics, weights, state.topic_ids, nearest)
-            zs = state.info.get("zeroshot")
-            if state.zeroshot_names and zs:
-                forced, similarity = zeroshot_transform(
-                    emb, state.zeroshot_embeddings, zs["topic_ids"], zs["min_similarity"]
-                )
+            zs = state.zeroshot
+            if state.zeroshot_names and zs is not None:
+                forced, similarity = zeroshot_transform(emb, state.zeroshot_embeddings, zs.topic_ids, zs.min_similarity)
                 hit = forced != NO_TOPIC
                 if hit.any():
                     # The topic name counts as one more neighbour, weighted by its similarity,
@@ -308,15 +306,14 @@ class TopicModel(BaseEstimator):
 
     @property
     def zeroshot_report_(self) -> dict[str, Any] | None:
-        zs = self._state().info.get("zeroshot")
-        return None if zs is None else zs["report"]
+        zs = self._state().zeroshot
+        return None if zs is None else zs.report
 
     @property
     def merge_mappings_(self) -> list[dict[int, int]] | None:
         """For a model made by ``merge_models``: per input model, its topic ids -> merged ids (else None)."""
-        from .verbs.merge import merge_mappings
-
-        return merge_mappings(self._state())
+        mappings = self._state().merge_mappings
+        return None if mappings is None else [dict(m) for m in mappings]
 
     @property
     def topic_representations_(self) -> dict[int, list[tuple[str, float]]]:
