@@ -268,6 +268,58 @@ def remap_topics(values: np.ndarray, mapping: dict[int, int]) -> np.ndarray:
     return np.where(src[pos] == values, dst[pos], values)
 
 
+@dataclass
+class TopicEvidence:
+    """What topics add up to when they are combined: counts, sizes, summed embeddings.
+
+    ``embedding_sums`` are per-topic sums of document embeddings (a normalised mean times the size
+    where only the mean is known).
+    """
+
+    topic_ids: np.ndarray
+    class_term: sp.spmatrix
+    sizes: np.ndarray
+    embedding_sums: np.ndarray
+    columns: np.ndarray | None = None  # each class_term column's column in the combined vocabulary
+
+
+def state_evidence(state: TopicState) -> TopicEvidence:
+    """A fitted state's evidence (its embedding sums estimated as mean x size)."""
+    sums = state.topic_embeddings.astype(np.float64) * state.sizes[:, None].astype(np.float64)
+    return TopicEvidence(state.topic_ids, state.class_term, state.sizes, sums)
+
+
+def combine_topics(
+    parts: list[TopicEvidence], mappings: list[dict[int, int]], topic_ids: np.ndarray, vocab_size: int
+) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """The one function that combines topics under a mapping: reduce, merge and online use it.
+
+    Each part's topic ``t`` adds its class-term counts, size and embedding sum to topic
+    ``mapping[t]`` (one of ``topic_ids``), its columns moved to ``part.columns`` of a vocabulary of
+    ``vocab_size`` terms. Returns (class-term counts, sizes, embedding sums) on the rows of
+    ``topic_ids``.
+    """
+    topic_ids = np.asarray(topic_ids, dtype=np.int64)
+    k = len(topic_ids)
+    class_term = sp.csr_matrix((k, vocab_size), dtype=np.float64)
+    sizes = np.zeros(k, dtype=np.int64)
+    dim = max((p.embedding_sums.shape[1] for p in parts if p.embedding_sums.ndim == 2), default=0)
+    sums = np.zeros((k, dim), dtype=np.float64)
+    for part, mapping in zip(parts, mappings):
+        targets = np.array([mapping[int(t)] for t in part.topic_ids], dtype=np.int64)
+        rows = np.searchsorted(topic_ids, targets)
+        n_src = len(part.topic_ids)
+        counts = sp.csr_matrix(part.class_term, dtype=np.float64)
+        cols = np.arange(counts.shape[1]) if part.columns is None else np.asarray(part.columns)
+        to_rows = sp.csr_matrix((np.ones(n_src), (rows, np.arange(n_src))), shape=(k, n_src))
+        to_cols = sp.csr_matrix((np.ones(len(cols)), (np.arange(len(cols)), cols)), shape=(counts.shape[1], vocab_size))
+        class_term = class_term + to_rows @ counts @ to_cols
+        np.add.at(sizes, rows, np.asarray(part.sizes, dtype=np.int64))
+        if n_src:
+            np.add.at(sums, rows, np.asarray(part.embedding_sums, dtype=np.float64))
+    return sp.csr_matrix(class_term), sizes, sums
+
+
 def merge_topic_groups(state: TopicState, groups: list[list[int]]) -> dict[int, int]:
     """Merge each group of topic ids into one topic; renumber by size. Returns old -> new ids.
 
@@ -304,14 +356,8 @@ def merge_topic_groups(state: TopicState, groups: list[list[int]]) -> dict[int, 
     mapping = {t: new_id[group_of[t]] for t in old_ids}
     new_ids = np.array(sorted(new_id.values()), dtype=np.int64)
     key_of_new = {v: k for k, v in new_id.items()}
-    agg = sp.vstack([sp.csr_matrix(state.class_term[rows_of[key_of_new[n]]].sum(axis=0)) for n in new_ids]).tocsr()
-    emb = np.stack(
-        [
-            (state.topic_embeddings[rows_of[key_of_new[n]]] * state.sizes[rows_of[key_of_new[n]], None]).sum(axis=0)
-            for n in new_ids
-        ]
-    )
-    emb = normalise_rows(emb.astype(np.float32))
+    agg, new_sizes, sums = combine_topics([state_evidence(state)], [mapping], new_ids, len(state.vocabulary))
+    emb = normalise_rows(sums).astype(np.float32)
     cand_docs: dict[int, list[str]] = {}
     cand_emb: dict[int, np.ndarray] = {}
     rep_docs: dict[int, list[str]] = {}
@@ -332,7 +378,7 @@ def merge_topic_groups(state: TopicState, groups: list[list[int]]) -> dict[int, 
     for t, name in state.zeroshot_names.items():
         zs_names.setdefault(mapping[t], name)
     state.topic_ids = new_ids
-    state.sizes = np.array([sizes[key_of_new[n]] for n in new_ids], dtype=np.int64)
+    state.sizes = new_sizes
     state.class_term = agg
     state.topic_embeddings = emb
     state.candidate_docs, state.candidate_embeddings, state.representative_docs = cand_docs, cand_emb, rep_docs

@@ -43,7 +43,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._validation import check_float
-from ..describe import N_REPRESENTATIVE, Describer, pool_candidates, remap_topics
+from ..describe import N_REPRESENTATIVE, Describer, combine_topics, pool_candidates, remap_topics, state_evidence
 from ..exceptions import InputError, NotFittedError
 from ..neighbors import normalise_rows
 from ..state import TopicState
@@ -144,20 +144,14 @@ def _match_topics(states: list[TopicState], threshold: float) -> tuple[list[dict
 def _combine(states: list[TopicState], mappings: list[dict[int, int]], topic_ids: np.ndarray) -> TopicState:
     """A new TopicState holding the summed evidence of ``states`` under ``mappings`` (undescribed)."""
     vocab, col_maps = _union_vocabulary(states)
-    row_of = {int(t): r for r, t in enumerate(topic_ids)}
+    parts = []
+    for state, cols in zip(states, col_maps):
+        part = state_evidence(state)
+        part.columns = cols
+        parts.append(part)
+    class_term, sizes, emb = combine_topics(parts, mappings, topic_ids, len(vocab))
     k, v = len(topic_ids), len(vocab)
     dim = states[0].embedding_dim
-    class_term = sp.csr_matrix((k, v), dtype=np.float64)
-    sizes = np.zeros(k, dtype=np.int64)
-    emb = np.zeros((k, dim), dtype=np.float64)
-    for state, mapping, cols in zip(states, mappings, col_maps):
-        rows = np.array([row_of[mapping[int(t)]] for t in state.topic_ids], dtype=np.int64)
-        n_src = len(state.topic_ids)
-        to_rows = sp.csr_matrix((np.ones(n_src), (rows, np.arange(n_src))), shape=(k, n_src))
-        to_cols = sp.csr_matrix((np.ones(len(cols)), (np.arange(len(cols)), cols)), shape=(len(cols), v))
-        class_term = class_term + to_rows @ sp.csr_matrix(state.class_term, dtype=np.float64) @ to_cols
-        np.add.at(sizes, rows, state.sizes.astype(np.int64))
-        np.add.at(emb, rows, state.topic_embeddings.astype(np.float64) * state.sizes[:, None].astype(np.float64))
     topic_emb = normalise_rows(emb).astype(np.float32)
 
     cand_docs: dict[int, list[str]] = {}

@@ -35,7 +35,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._validation import check_int
-from ..describe import N_CANDIDATES, N_REPRESENTATIVE, central_documents, pool_candidates
+from ..describe import (
+    N_CANDIDATES,
+    N_REPRESENTATIVE,
+    TopicEvidence,
+    central_documents,
+    combine_topics,
+    pool_candidates,
+)
 from ..exceptions import InputError
 from ..neighbors import exact_search, index_vectors, normalise_rows
 from ..pipeline import Stages, fresh
@@ -145,21 +152,6 @@ def _topics_of(stages: OnlineStages, labels: np.ndarray) -> np.ndarray:
     return np.array([known[int(c)] if c >= 0 else -1 for c in labels], dtype=np.int64)
 
 
-def _realign(state: TopicState | None, topic_ids: np.ndarray, vocab_size: int) -> tuple[sp.csr_matrix, np.ndarray]:
-    """The previous class-term counts and sizes, on the rows of ``topic_ids`` and the grown vocabulary."""
-    k = len(topic_ids)
-    if state is None:
-        return sp.csr_matrix((k, vocab_size), dtype=np.float64), np.zeros(k, dtype=np.int64)
-    rows = np.searchsorted(topic_ids, state.topic_ids)
-    n_old = len(state.topic_ids)
-    move = sp.csr_matrix((np.ones(n_old), (rows, np.arange(n_old))), shape=(k, n_old))
-    old = sp.csr_matrix(state.class_term, dtype=np.float64)
-    old = sp.csr_matrix((old.data, old.indices, old.indptr), shape=(n_old, vocab_size))
-    sizes = np.zeros(k, dtype=np.int64)
-    sizes[rows] = state.sizes
-    return sp.csr_matrix(move @ old), sizes
-
-
 def _update_index(
     stages: OnlineStages, state: TopicState | None, embeddings: np.ndarray, topics: np.ndarray, dim: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -236,19 +228,27 @@ def online_update(
 
     old_ids = state.topic_ids if state is not None else np.zeros(0, dtype=np.int64)
     topic_ids = np.union1d(old_ids, np.unique(topics)).astype(np.int64)
-    class_term, sizes = _realign(state, topic_ids, len(vocabulary))
     decay = getattr(stages.vectorizer, "decay", None)
-    if decay:
-        class_term = class_term * (1.0 - float(decay))
-    class_term = sp.csr_matrix(class_term + class_term_counts(doc_term, topics, topic_ids))
-    for row, topic in enumerate(int(t) for t in topic_ids):
-        members = topics == topic
-        n = int(members.sum())
-        if n:
-            sizes[row] += n
-            total = emb[members].astype(np.float64).sum(axis=0)
-            stages.embedding_sums[topic] = stages.embedding_sums.get(topic, 0.0) + total
-    sums = np.stack([stages.embedding_sums[int(t)] for t in topic_ids])
+    batch_ids = np.unique(topics)
+    batch_sums = np.zeros((len(batch_ids), emb.shape[1]))
+    np.add.at(batch_sums, np.searchsorted(batch_ids, topics), emb.astype(np.float64))
+    parts = [
+        TopicEvidence(
+            batch_ids,
+            class_term_counts(doc_term, topics, batch_ids),
+            np.bincount(np.searchsorted(batch_ids, topics), minlength=len(batch_ids)),
+            batch_sums,
+        )
+    ]
+    if state is not None:
+        old_counts = sp.csr_matrix(state.class_term, dtype=np.float64)
+        if decay:  # old words fade: the accumulated counts shrink before the batch is added
+            old_counts = old_counts * (1.0 - float(decay))
+        old_sums = np.stack([stages.embedding_sums[int(t)] for t in state.topic_ids])
+        parts.insert(0, TopicEvidence(state.topic_ids, old_counts, state.sizes, old_sums))
+    identity = {int(t): int(t) for t in topic_ids}
+    class_term, sizes, sums = combine_topics(parts, [identity] * len(parts), topic_ids, len(vocabulary))
+    stages.embedding_sums = {int(t): sums[row] for row, t in enumerate(topic_ids)}
     topic_emb = normalise_rows(sums / sizes[:, None]).astype(np.float32)
     index_emb, index_topics = _update_index(stages, state, emb, topics, emb.shape[1])
     cand_docs, cand_emb = _candidates(state, docs, emb, topics, topic_ids, topic_emb)
