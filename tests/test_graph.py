@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from topicscope.clustering.graph import GraphCommunities, dissolve_small, steer_with_labels
-from topicscope.describe import core_documents
 from topicscope.exceptions import InputError
 from topicscope.neighbors import exact_search
 from topicscope.pipeline import harmonise_duplicates, order_by_size
+from topicscope.topics import core_documents
 
 
 def _blobs(n_per: int = 60, dim: int = 16, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

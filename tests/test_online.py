@@ -253,7 +253,7 @@ def test_online_count_vectorizer():
     assert list(vec.get_feature_names_out())[:4] == ["graph", "neural", "network", "database"]
     counts = vec.transform(["graph graph quantum unseen"]).toarray()
     assert counts.tolist() == [[2, 0, 0, 0, 1]]
-    assert list(vec.fit(["fresh start"]).get_feature_names_out()) == ["fresh", "start"]
+    assert list(vec.fit(["unfitted_copy start"]).get_feature_names_out()) == ["unfitted_copy", "start"]
     assert vec.fit_transform(["the graph"]).toarray().tolist() == [[1]]  # stop words dropped
     for bad in (1.0, -0.1, "x"):
         with pytest.raises(InputError, match="decay"):

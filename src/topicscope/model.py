@@ -12,13 +12,12 @@ from sklearn.base import BaseEstimator
 from ._logging import logger, stage, verbose_logging
 from ._validation import check_documents, check_embeddings, check_int, check_labels
 from .clustering import is_classifier_like
-from .describe import Describer, check_representation_model
 from .embedding import Embedder, resolve_embedder
 from .exceptions import InputError, NotFittedError
 from .neighbors import index_vectors
-from .pipeline import Stages
-from .pipeline import fresh as clone_component
+from .pipeline import FittedComponents, unfitted_copy
 from .state import TopicState
+from .topics import Describer, check_representation_model
 from .vectorize import ClassTfidfTransformer
 from .verbs.assign import NO_TOPIC, assign_topics, classify, index_neighbors, neighbor_shares
 from .verbs.guided import check_seed_topic_list, seed_words
@@ -138,7 +137,7 @@ class TopicModel(BaseEstimator):
         """The components that describe topics, for verbs that change them (reduce, merge, online)."""
         stages = getattr(self, "stages_", None)
         ctfidf = getattr(stages, "ctfidf", None) or (
-            clone_component(self.ctfidf_model) if self.ctfidf_model is not None else ClassTfidfTransformer()
+            unfitted_copy(self.ctfidf_model) if self.ctfidf_model is not None else ClassTfidfTransformer()
         )
         vectorizer = getattr(stages, "vectorizer", None)
         build = getattr(vectorizer, "build_analyzer", None)
@@ -524,7 +523,9 @@ class TopicModel(BaseEstimator):
         if isinstance(stages, OnlineStages):
             # An online model's running totals are keyed by the old topic ids: after a reduction the
             # stream cannot continue, and partial_fit says so.
-            self.stages_ = Stages(reducer=None, clusterer=None, vectorizer=stages.vectorizer, ctfidf=stages.ctfidf)
+            self.stages_ = FittedComponents(
+                reducer=None, clusterer=None, vectorizer=stages.vectorizer, ctfidf=stages.ctfidf
+            )
         return self
 
     @classmethod
@@ -544,7 +545,7 @@ class TopicModel(BaseEstimator):
             params["embedding_model"] = embedding_model
         merged = cls(**params)
         first_stages = getattr(first, "stages_", None)
-        merged.stages_ = Stages(
+        merged.stages_ = FittedComponents(
             reducer=None,
             clusterer=None,
             vectorizer=getattr(first_stages, "vectorizer", None),

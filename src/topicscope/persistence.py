@@ -698,7 +698,7 @@ def _check_arrays(arrays: dict[str, np.ndarray], saved: _Saved, file: Path) -> N
 
 def load_model(cls: type, path: Path, *, embedding_model: Any = None) -> Any:
     """Read the model folder ``path`` into a fitted ``cls`` (see the module docstring)."""
-    from .pipeline import Stages
+    from .pipeline import FittedComponents
     from .vectorize import ClassTfidfTransformer
     from .verbs.guided import seed_words
 
@@ -754,5 +754,5 @@ def load_model(cls: type, path: Path, *, embedding_model: Any = None) -> Any:
         else {int(t): int(t) for t in saved.topic_ids},
     )
     model.state_ = state
-    model.stages_ = Stages(reducer=None, clusterer=None, vectorizer=None, ctfidf=ctfidf_model)
+    model.stages_ = FittedComponents(reducer=None, clusterer=None, vectorizer=None, ctfidf=ctfidf_model)
     return model

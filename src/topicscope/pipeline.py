@@ -15,11 +15,11 @@ import numpy as np
 
 from ._logging import logger, stage
 from .clustering import LabelsGiven, default_clusterer, fit_cluster, is_classifier_like
-from .describe import Describer, build_state, core_documents
 from .exceptions import InputError
 from .neighbors import NeighborIndex
 from .reduction import default_reducer, fit_reduce
 from .state import TopicState, ZeroShotInfo
+from .topics import Describer, build_state, core_documents
 from .vectorize import ClassTfidfTransformer, class_term_counts, default_vectorizer, fit_doc_term
 from .verbs.assign import training_neighbors
 from .verbs.guided import guide, seed_words
@@ -30,7 +30,7 @@ GRAPH_K = 15
 
 
 @dataclass
-class Stages:
+class FittedComponents:
     """The fitted stage objects (clones of the user's, never the user's own objects)."""
 
     reducer: Any
@@ -39,7 +39,7 @@ class Stages:
     ctfidf: ClassTfidfTransformer
 
 
-def fresh(component: Any) -> Any:
+def unfitted_copy(component: Any) -> Any:
     """An unfitted copy of a user's component (scikit-learn clone when possible)."""
     from sklearn.base import clone
 
@@ -97,7 +97,7 @@ def fit_topics(
     embeddings: np.ndarray,
     y: np.ndarray | None,
     embed: Callable[[list[str]], np.ndarray] | None,
-) -> tuple[TopicState, Stages]:
+) -> tuple[TopicState, FittedComponents]:
     """Run the whole pipeline on validated inputs; ``params`` is the TopicModel (read only).
 
     ``embeddings`` are L2-normalised rows at the precision of the neighbour index
@@ -106,7 +106,7 @@ def fit_topics(
     verbose = bool(params.verbose)
     n = len(documents)
     if params.hdbscan_model is not None:
-        clusterer = fresh(params.hdbscan_model)
+        clusterer = unfitted_copy(params.hdbscan_model)
     else:
         min_clusters = params.nr_topics if isinstance(params.nr_topics, int) else None
         clusterer = default_clusterer(
@@ -114,11 +114,11 @@ def fit_topics(
         )
     keep_ids = _keeps_label_ids(clusterer)
     vectorizer = (
-        fresh(params.vectorizer_model)
+        unfitted_copy(params.vectorizer_model)
         if params.vectorizer_model is not None
         else default_vectorizer(params.n_gram_range)
     )
-    ctfidf = fresh(params.ctfidf_model) if params.ctfidf_model is not None else ClassTfidfTransformer()
+    ctfidf = unfitted_copy(params.ctfidf_model) if params.ctfidf_model is not None else ClassTfidfTransformer()
 
     doc_topics = np.full(n, -1, dtype=np.int64)
     zs_names: dict[int, str] = {}
@@ -159,7 +159,7 @@ def fit_topics(
     n_rest = int(rest.sum())
     # Sized on the documents it will see (zero-shot matching may leave few of them).
     reducer = (
-        fresh(params.umap_model)
+        unfitted_copy(params.umap_model)
         if params.umap_model is not None
         else default_reducer(n_rest, params.random_state, clusterer)
     )
@@ -224,7 +224,7 @@ def fit_topics(
             reduce_state(state, params.nr_topics)
     with stage("topic representations", verbose=verbose):
         describer(state)
-    return state, Stages(reducer=reducer, clusterer=clusterer, vectorizer=vectorizer, ctfidf=ctfidf)
+    return state, FittedComponents(reducer=reducer, clusterer=clusterer, vectorizer=vectorizer, ctfidf=ctfidf)
 
 
 def _graph(

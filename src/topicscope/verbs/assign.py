@@ -118,7 +118,7 @@ def classify(
     (after ``reduce_topics``). Shares are ``predict_proba``'s columns summed per topic (a one-hot
     row when the classifier has no ``predict_proba``).
     """
-    from ..describe import remap_topics
+    from ..topics import remap_topics
 
     reduced = embeddings
     if reducer is not None and callable(getattr(reducer, "transform", None)):

@@ -43,10 +43,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._validation import check_float
-from ..describe import N_REPRESENTATIVE, Describer, combine_topics, pool_candidates, remap_topics, state_evidence
 from ..exceptions import InputError, NotFittedError
 from ..neighbors import normalise_rows
 from ..state import TopicState
+from ..topics import N_REPRESENTATIVE, Describer, combine_topics, pool_candidates, remap_topics, state_evidence
 
 __all__ = ["check_models", "merge_states"]
 

@@ -35,7 +35,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._validation import check_int
-from ..describe import (
+from ..exceptions import InputError
+from ..neighbors import exact_search, index_vectors, normalise_rows
+from ..pipeline import FittedComponents, unfitted_copy
+from ..state import OnlineInfo, TopicState
+from ..topics import (
     N_CANDIDATES,
     N_REPRESENTATIVE,
     TopicEvidence,
@@ -43,10 +47,6 @@ from ..describe import (
     combine_topics,
     pool_candidates,
 )
-from ..exceptions import InputError
-from ..neighbors import exact_search, index_vectors, normalise_rows
-from ..pipeline import Stages, fresh
-from ..state import OnlineInfo, TopicState
 from ..vectorize import ClassTfidfTransformer, class_term_counts
 from ..vectorize.online import OnlineCountVectorizer
 from .assign import DEFAULT_K, NO_TOPIC
@@ -64,7 +64,7 @@ INDEX_ROWS_PER_TOPIC = 500
 
 
 @dataclass
-class OnlineStages(Stages):
+class OnlineStages(FittedComponents):
     """The fitted stages plus the running totals an online model needs (in memory only)."""
 
     rng: np.random.Generator = field(default_factory=np.random.default_rng)
@@ -113,10 +113,10 @@ def start_online(params: dict[str, Any], index_rows_per_topic: int | None = None
     )
     vec, ctf = params["vectorizer_model"], params["ctfidf_model"]
     return OnlineStages(
-        reducer=fresh(params["umap_model"]),
-        clusterer=fresh(params["hdbscan_model"]),
-        vectorizer=fresh(vec) if vec is not None else OnlineCountVectorizer(),
-        ctfidf=fresh(ctf) if ctf is not None else ClassTfidfTransformer(),
+        reducer=unfitted_copy(params["umap_model"]),
+        clusterer=unfitted_copy(params["hdbscan_model"]),
+        vectorizer=unfitted_copy(vec) if vec is not None else OnlineCountVectorizer(),
+        ctfidf=unfitted_copy(ctf) if ctf is not None else ClassTfidfTransformer(),
         rng=np.random.default_rng(params["random_state"]),
         index_rows_per_topic=int(cap),
     )

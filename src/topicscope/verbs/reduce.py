@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..describe import Describer, merge_topic_groups
 from ..state import TopicState, copy_state
+from ..topics import Describer, merge_topic_groups
 
 AUTO_MIN_SIMILARITY = 0.5
 

@@ -1,8 +1,9 @@
-"""Describe topics: from document topics to the fitted TopicState (words, names, documents).
+"""Topics from documents: build the fitted TopicState, describe it, combine topics.
 
-``build_state`` aggregates documents into topics; ``describe_topics`` (re)computes the c-TF-IDF,
-the representations and the names from the class-term counts alone, so reduction, merging and
-online updates re-describe topics without the training documents.
+``build_state`` aggregates documents into topics; ``describe_topics`` (and ``Describer``, the
+components it needs) (re)computes the c-TF-IDF, the representations and the names from the
+class-term counts alone, so reduction, merging and online updates re-describe topics without the
+training documents; ``combine_topics`` is the one function that adds topics up under a mapping.
 """
 
 from __future__ import annotations
