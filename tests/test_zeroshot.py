@@ -310,3 +310,36 @@ def test_save_load_keeps_zeroshot_topics(bbc_small, tmp_path):
     assert loaded.topic_labels_ == model.topic_labels_
     assert loaded.zeroshot_report_ == model.zeroshot_report_
     assert loaded.transform(docs, embeddings=emb)[0] == model.topics_
+
+
+def test_forced_zeroshot_topic_never_reports_zero(bbc_small):
+    """A document forced to a zero-shot topic by its name similarity gets a probability > 0,
+    even when none of its neighbours is in that topic (the name counts as one more neighbour)."""
+    docs, _, emb = bbc_small
+    model = TopicModel(zeroshot_topic_list=["mobile phones"], zeroshot_min_similarity=0.3, random_state=0)
+    model.fit(docs, embeddings=emb)
+    topic = next(iter(model.state_.zeroshot_names))
+    # A new text close to the name whose nearest training documents are elsewhere.
+    new = ["mobile phones"]
+    new_emb = model._embedder().embed(new)
+    topics, probs = model.transform(new, embeddings=new_emb)
+    assert topics == [topic] and probs[0] > 0
+    full = TopicModel(
+        zeroshot_topic_list=["mobile phones"], zeroshot_min_similarity=0.3, random_state=0, calculate_probabilities=True
+    ).fit(docs, embeddings=emb)
+    new_topics, matrix = full.transform(docs[:200], embeddings=emb[:200])
+    forced = np.array(new_topics) == topic
+    assert forced.any() and (matrix[forced, topic] > 0).all()
+
+
+def test_merge_keeps_every_models_zeroshot_names(bbc_small):
+    docs, _, emb = bbc_small
+    a = fast_model(min_topic_size=10, zeroshot_topic_list=["mobile phones"], zeroshot_min_similarity=0.3)
+    b = fast_model(min_topic_size=10, zeroshot_topic_list=["film and cinema"], zeroshot_min_similarity=0.3)
+    a.fit(docs[:300], embeddings=emb[:300])
+    b.fit(docs[300:], embeddings=emb[300:])
+    merged = TopicModel.merge_models([a, b], min_similarity=0.99)
+    names = set(merged.state_.zeroshot_names.values())
+    assert names == {"mobile phones", "film and cinema"}
+    b_topic = next(t for t, n in b.state_.zeroshot_names.items() if n == "film and cinema")
+    assert merged.topic_labels_[merged.merge_mappings_[1][b_topic]] == "film and cinema"

@@ -34,7 +34,7 @@ CONNECTIVITY = 16
 EXPANSION_ADD = 64
 EXPANSION_SEARCH = 64
 CANDIDATES = 32
-_BLOCK_CELLS = 1 << 25  # float32 cells per block of a blocked exact search (128 MiB)
+_BLOCK_CELLS = 1 << 22  # float32 cells per block of a blocked exact search (16 MiB; peak about 5x that)
 
 
 def normalise_rows(arr: np.ndarray) -> np.ndarray:

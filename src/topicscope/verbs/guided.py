@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import InputError
+from ..neighbors import normalise_rows
 
 SEED_SHARE = 0.1
 PULL = 0.25
@@ -66,5 +67,4 @@ def guide(
     nudged = embeddings.copy()
     mask = labels >= 0
     nudged[mask] = (1 - PULL) * embeddings[mask] + PULL * seeds[labels[mask]]
-    nudged /= np.maximum(np.linalg.norm(nudged, axis=1, keepdims=True), 1e-12)
-    return nudged.astype(np.float32), labels
+    return normalise_rows(nudged).astype(np.float32), labels
