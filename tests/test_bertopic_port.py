@@ -251,9 +251,9 @@ def test_topic_reduction_after_training(with_outliers):
     # Access updated topics
     topics = topic_model.topics_
 
-    # topicscope's nr_topics counts the topics other than -1 (BERTopic's counts -1 too): see porting.md.
-    assert n_before > 31 and len(topic_model.get_topic_info()) == 31
-    assert sorted(set(topics)) == list(range(-1, 30))
+    # nr_topics counts the outlier topic -1, as in BERTopic: 29 topics plus -1.
+    assert n_before > 30 and len(topic_model.get_topic_info()) == 30
+    assert sorted(set(topics)) == list(range(-1, 29))
     assert topics.count(-1) == sizes_before[-1]  # the outlier topic never merges
     mapper = topic_model.topic_mapper_
     assert [row[0] for row in mapper.mappings_] == sorted(sizes_before)

@@ -247,8 +247,11 @@ class TopicModel(BaseEstimator):
         if clusterer is not None and is_classifier_like(clusterer) and callable(getattr(clusterer, "predict", None)):
             return stages.reducer, clusterer
         told = getattr(self, "_told_no_classifier", False)
-        if self.hdbscan_model is not None and is_classifier_like(self.hdbscan_model) and not told:
-            logger.info("this supervised model has no fitted classifier (it was loaded): using its neighbour index")
+        if clusterer is None and not told:  # a loaded supervised model
+            logger.info(
+                "this model has given labels but no fitted classifier (manual mode, or a loaded supervised model): "
+                "new documents are assigned by its neighbour index"
+            )
             self._told_no_classifier = True
         return None
 
@@ -582,8 +585,9 @@ class TopicModel(BaseEstimator):
             stages = getattr(self, "stages_", None)
             if state is not None and not isinstance(stages, OnlineStages):
                 raise InputError(
-                    "partial_fit continues a model built with partial_fit; this model was fitted with fit() or "
-                    "loaded from disk, so its stages cannot learn online: start from a new TopicModel"
+                    "partial_fit continues a model built with partial_fit; this model was fitted with fit(), "
+                    "loaded from disk or reduced with reduce_topics (which ends an online stream), so its stages "
+                    "cannot learn online: start from a new TopicModel"
                 )
             if state is None:
                 params = self.get_params(deep=False)

@@ -35,7 +35,7 @@ def topic_similarity(state: TopicState, ids: list[int]) -> np.ndarray:
 
 
 def plan_reduction(state: TopicState, nr_topics: int | str, similarity: np.ndarray | None = None) -> list[list[int]]:
-    """Groups of topic ids to merge so that ``nr_topics`` topics (outliers excluded) remain.
+    """Groups of topic ids to merge so that ``nr_topics`` topics remain, -1 included as in BERTopic.
 
     Average linkage (UPGMA): the similarity of two groups is the mean similarity of their
     member topics, so one broad merged topic does not swallow the others.
@@ -50,7 +50,9 @@ def plan_reduction(state: TopicState, nr_topics: int | str, similarity: np.ndarr
     groups: list[list[int]] = [[t] for t in ids]
     weight = np.ones(len(ids))
     alive = np.ones(len(ids), dtype=bool)
-    target = int(nr_topics) if nr_topics != "auto" else 1
+    # As in BERTopic, nr_topics counts the outlier topic -1 when the model has one (it never merges).
+    has_outliers = bool((state.topic_ids == -1).any())
+    target = max(1, int(nr_topics) - int(has_outliers)) if nr_topics != "auto" else 1
     while alive.sum() > target:
         i, j = divmod(int(np.argmax(sims)), len(ids))
         best = sims[i, j]
