@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal, cast, overload
 
 import numpy as np
 
@@ -83,6 +83,10 @@ def check_embeddings(embeddings: Any, n_rows: int, *, name: str = "embeddings", 
     return arr
 
 
+@overload
+def check_int(value: Any, name: str, *, minimum: int | None = None, allow_none: Literal[False] = False) -> int: ...
+@overload
+def check_int(value: Any, name: str, *, minimum: int | None = None, allow_none: bool) -> int | None: ...
 def check_int(value: Any, name: str, *, minimum: int | None = None, allow_none: bool = False) -> int | None:
     if value is None and allow_none:
         return None
@@ -96,7 +100,9 @@ def check_int(value: Any, name: str, *, minimum: int | None = None, allow_none: 
 def check_float(value: Any, name: str, *, low: float | None = None, high: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
         raise InputError(f"{name} must be a number in [{low}, {high}]; got {_describe(value)}")
-    if (low is not None and value < low) or (high is not None and value > high):
+    # typeshed's numbers.Real declares only < and <=, but every Real orders against a float.
+    number = cast(float, value)
+    if (low is not None and number < low) or (high is not None and number > high):
         raise InputError(f"{name} must be a number in [{low}, {high}]; got {value}")
     return float(value)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 
@@ -83,7 +84,9 @@ def npmi_coherence(
     return scores if per_topic else float(np.mean(scores))
 
 
-def label_agreement(labels: Sequence, topics: Sequence[int], *, exclude_outliers: bool = False) -> dict[str, float]:
+def label_agreement(
+    labels: Sequence[Any] | np.ndarray, topics: Sequence[int] | np.ndarray, *, exclude_outliers: bool = False
+) -> dict[str, float]:
     """NMI and ARI between gold ``labels`` and ``topics`` (optionally without outlier documents)."""
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 

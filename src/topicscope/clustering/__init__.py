@@ -108,19 +108,19 @@ def fit_cluster(clusterer: Any, X: np.ndarray, y: np.ndarray | None = None) -> n
         clusterer.fit(X, y)
         # The training documents' topics are their labels (as in BERTopic's supervised mode): a
         # classifier's own predictions on its training set would silently relabel some of them.
-        labels = np.asarray(y)
+        raw: Any = y
     elif getattr(clusterer, "uses_partial_labels", False):
         # Partial labels (-1 = unknown) steer it (semi-supervised and guided modes); None is fine.
         clusterer.fit(X, y)
-        labels = getattr(clusterer, "labels_", None)
+        raw = getattr(clusterer, "labels_", None)
     else:
         clusterer.fit(X)
-        labels = getattr(clusterer, "labels_", None)
-        if labels is None and hasattr(clusterer, "predict"):
-            labels = clusterer.predict(X)
-    if labels is None:
+        raw = getattr(clusterer, "labels_", None)
+        if raw is None and hasattr(clusterer, "predict"):
+            raw = clusterer.predict(X)
+    if raw is None:
         raise InputError(f"hdbscan_model {name} exposes neither labels_ nor predict()")
-    labels = np.asarray(labels)
+    labels = np.asarray(raw)
     if labels.shape != (X.shape[0],):
         raise InputError(f"hdbscan_model returned {labels.shape} labels; expected ({X.shape[0]},)")
     if not np.issubdtype(labels.dtype, np.integer):

@@ -196,7 +196,7 @@ class LLMLabeler(BaseRepresentation):
 
     def clear_cache(self) -> None:
         """Forget cached answers (the next ``describe`` asks the model again)."""
-        self._cache = OrderedDict()
+        self._cache: OrderedDict[str, str] = OrderedDict()
 
     # Per-call resources: a loaded model, an open client, locks and events. They are not
     # picklable, and a copy must not share them; they are rebuilt on first use. ``copy.deepcopy``
@@ -274,11 +274,15 @@ class LLMLabeler(BaseRepresentation):
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    exc = fut.exception()
-                    if exc is not None and (is_fatal(exc) or not isinstance(exc, LLMError)):
-                        raise exc
+                    error = fut.exception()
+                    if error is None:
+                        out = fut.result()
+                    elif isinstance(error, LLMError) and not is_fatal(error):
+                        out = error  # one topic failed: reported, the others go on
+                    else:
+                        raise error
                     next(bar, None)
-                    yield futures[fut], exc if exc is not None else fut.result()  # type: ignore[misc]
+                    yield futures[fut], out
         except BaseException:
             self._abort()
             raise

@@ -415,7 +415,9 @@ class OpenAI(LLMLabeler):
             headers["Authorization"] = f"Bearer {key}"
         timeout = httpx.Timeout(float(self.timeout), connect=min(float(self.timeout), 10.0))
         limits = httpx.Limits(max_connections=int(self.max_concurrency))
-        self._client = httpx.Client(headers=headers, timeout=timeout, limits=limits, trust_env=False)
+        self._client: httpx.Client | None = httpx.Client(
+            headers=headers, timeout=timeout, limits=limits, trust_env=False
+        )
 
     def _abort(self) -> None:
         event = getattr(self, "_stop_event", None)
@@ -500,8 +502,11 @@ class OpenAI(LLMLabeler):
         import httpx
 
         url = self.base_url.rstrip("/") + "/chat/completions"
+        client = self._client
+        if client is None:  # _prepare opens it and _finish closes it, around every describe()
+            raise LLMError(f"{type(self).__name__}: no open HTTP client (a request outside describe())")
         try:
-            response = self._client.post(url, json=body)
+            response = client.post(url, json=body)
         except httpx.ConnectError as exc:
             raise LLMConnectionError(f"cannot reach the LLM server at {self.base_url}: {exc}") from exc
         except httpx.TimeoutException as exc:

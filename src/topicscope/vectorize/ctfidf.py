@@ -18,7 +18,9 @@ from .._validation import check_float
 from ..exceptions import InputError, NotFittedError
 
 
-def class_term_counts(doc_term: sp.spmatrix, labels: np.ndarray, topic_ids: Sequence[int]) -> sp.csr_matrix:
+def class_term_counts(
+    doc_term: sp.spmatrix, labels: np.ndarray, topic_ids: Sequence[int] | np.ndarray
+) -> sp.csr_matrix:
     """Sum the rows of ``doc_term`` per topic: a (len(topic_ids), vocab) count matrix.
 
     Row ``i`` belongs to ``topic_ids[i]``; documents whose label is not in ``topic_ids`` are ignored.
@@ -99,7 +101,7 @@ def apply_exclusivity(weights: sp.csr_matrix, column_max: np.ndarray, exclusivit
     return weights
 
 
-def top_words(weights: sp.spmatrix, vocabulary: Sequence[str], n: int) -> list[list[tuple[str, float]]]:
+def top_words(weights: sp.spmatrix, vocabulary: Sequence[str] | np.ndarray, n: int) -> list[list[tuple[str, float]]]:
     """The ``n`` highest-weighted terms of each row, ties broken by vocabulary order."""
     weights = sp.csr_matrix(weights)
     out: list[list[tuple[str, float]]] = []
@@ -146,7 +148,9 @@ class ClassTfidfTransformer(TransformerMixin, BaseEstimator):
         self.seed_multiplier = seed_multiplier
         self.exclusivity = exclusivity
 
-    def multipliers(self, vocabulary: Sequence[str], extra_seed_words: Sequence[str] = ()) -> np.ndarray | None:
+    def multipliers(
+        self, vocabulary: Sequence[str] | np.ndarray, extra_seed_words: Sequence[str] = ()
+    ) -> np.ndarray | None:
         """The idf multiplier of each term (``seed_multiplier`` for seed words), or None when there are none."""
         words = set(self.seed_words or ()) | set(extra_seed_words)
         if not words:
@@ -159,7 +163,10 @@ class ClassTfidfTransformer(TransformerMixin, BaseEstimator):
         return mult
 
     def weights(
-        self, class_term: sp.spmatrix, vocabulary: Sequence[str], extra_seed_words: Sequence[str] = ()
+        self,
+        class_term: sp.spmatrix,
+        vocabulary: Sequence[str] | np.ndarray,
+        extra_seed_words: Sequence[str] = (),
     ) -> sp.csr_matrix:
         """c-TF-IDF weights of a (topics, vocabulary) count matrix, without fitting this object."""
         return ctfidf_weights(
@@ -170,7 +177,9 @@ class ClassTfidfTransformer(TransformerMixin, BaseEstimator):
             exclusivity=check_float(self.exclusivity, "exclusivity", low=0.0, high=100.0),
         )
 
-    def fit(self, X: Any, y: Any = None, *, vocabulary: Sequence[str] | None = None) -> ClassTfidfTransformer:
+    def fit(
+        self, X: Any, y: Any = None, *, vocabulary: Sequence[str] | np.ndarray | None = None
+    ) -> ClassTfidfTransformer:
         """Learn the idf of each term from ``X``, a (classes, vocabulary) matrix of term counts.
 
         ``vocabulary`` (the term of each column) is needed when ``seed_words`` is set.
