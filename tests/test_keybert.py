@@ -10,9 +10,9 @@ import scipy.sparse as sp
 
 from conftest import load_corpus
 from topicscope import TopicModel
+from topicscope.context import TopicContext
 from topicscope.exceptions import InputError
 from topicscope.representation import KeyBERTInspired
-from topicscope.representation.base import TopicContext
 
 
 class LetterEmbedder:

@@ -26,6 +26,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
 from conftest import load_corpus
+from topicscope.context import TopicContext
 from topicscope.exceptions import InputError, LLMConnectionError, LLMResponseError, ModelNotFoundError
 from topicscope.llm import (
     DEFAULT_COMPLETION_PROMPT,
@@ -48,7 +49,6 @@ from topicscope.llm.text import (
     qualify,
     repeats_instructions,
 )
-from topicscope.representation.base import TopicContext
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "bbc_news"
 DOC_RE = re.compile(r"<document (\d+)>\n(.*?)\n</document \1>", re.DOTALL)

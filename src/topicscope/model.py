@@ -12,10 +12,10 @@ from sklearn.base import BaseEstimator
 from ._logging import logger, stage, verbose_logging
 from ._validation import check_documents, check_embeddings, check_int, check_labels
 from .clustering import is_classifier_like
+from .components import FittedComponents, unfitted_copy
 from .embedding import Embedder, resolve_embedder
 from .exceptions import InputError, NotFittedError
 from .neighbors import index_vectors
-from .pipeline import FittedComponents, unfitted_copy
 from .state import TopicState
 from .topics import Describer, check_representation_model
 from .vectorize import ClassTfidfTransformer
@@ -53,6 +53,13 @@ class TopicModel(BaseEstimator):
     verbose : progress bars and stage timings.
     random_state : makes fits repeatable.
     """
+
+    # Fitted attributes (set by fit, partial_fit, load or merge_models).
+    state_: TopicState
+    stages_: FittedComponents
+    probabilities_: np.ndarray | None
+    _embedder_cache: Embedder | None
+    _embedder_spec: Any
 
     def __init__(
         self,
@@ -175,8 +182,9 @@ class TopicModel(BaseEstimator):
         self.fit(documents, embeddings=embeddings, y=y)
         state = self.state_
         shares = neighbor_shares(state.neighbor_topics, state.neighbor_weights, state.topic_ids)
-        self.probabilities_ = self._report_probabilities(shares, state.doc_topics)
-        return self.topics_, self.probabilities_
+        probabilities = self._report_probabilities(shares, state.doc_topics)
+        self.probabilities_ = probabilities
+        return self.topics_, probabilities
 
     # ---------------------------------------------------------------- inference
     def _state(self) -> TopicState:
@@ -244,7 +252,12 @@ class TopicModel(BaseEstimator):
             return None
         stages = getattr(self, "stages_", None)
         clusterer = getattr(stages, "clusterer", None)
-        if clusterer is not None and is_classifier_like(clusterer) and callable(getattr(clusterer, "predict", None)):
+        if (
+            stages is not None
+            and clusterer is not None
+            and is_classifier_like(clusterer)
+            and callable(getattr(clusterer, "predict", None))
+        ):
             return stages.reducer, clusterer
         told = getattr(self, "_told_no_classifier", False)
         if clusterer is None and not told:  # a loaded supervised model
@@ -594,6 +607,7 @@ class TopicModel(BaseEstimator):
                 check_online_params(params)
                 self._check_params(max(int(self.min_topic_size), 2) if isinstance(self.min_topic_size, int) else 0)
                 stages = start_online(params, index_rows_per_topic)
+            assert isinstance(stages, OnlineStages)  # a new stream, or the checked continuation above
             emb = self._embed_documents(docs, embeddings, dim=None if state is None else state.embedding_dim)
             new_state = online_update(state, stages, docs, emb, verbose=bool(self.verbose))
             self.stages_ = stages

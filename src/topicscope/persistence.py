@@ -698,7 +698,7 @@ def _check_arrays(arrays: dict[str, np.ndarray], saved: _Saved, file: Path) -> N
 
 def load_model(cls: type, path: Path, *, embedding_model: Any = None) -> Any:
     """Read the model folder ``path`` into a fitted ``cls`` (see the module docstring)."""
-    from .pipeline import FittedComponents
+    from .components import FittedComponents
     from .vectorize import ClassTfidfTransformer
     from .verbs.guided import seed_words
 

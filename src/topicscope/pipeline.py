@@ -6,15 +6,14 @@ reduction) are plugged in here as plain functions over arrays and the fitted sta
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ._logging import logger, stage
 from .clustering import LabelsGiven, default_clusterer, fit_cluster, is_classifier_like
+from .components import FittedComponents, unfitted_copy
 from .exceptions import InputError
 from .neighbors import NeighborIndex
 from .reduction import default_reducer, fit_reduce
@@ -27,26 +26,6 @@ from .verbs.reduce import reduce_state
 from .verbs.zeroshot import zeroshot_assign
 
 GRAPH_K = 15
-
-
-@dataclass
-class FittedComponents:
-    """The fitted stage objects (clones of the user's, never the user's own objects)."""
-
-    reducer: Any
-    clusterer: Any
-    vectorizer: Any
-    ctfidf: ClassTfidfTransformer
-
-
-def unfitted_copy(component: Any) -> Any:
-    """An unfitted copy of a user's component (scikit-learn clone when possible)."""
-    from sklearn.base import clone
-
-    try:
-        return clone(component)
-    except (TypeError, RuntimeError, AttributeError):
-        return copy.deepcopy(component)
 
 
 def _keeps_label_ids(clusterer: Any) -> bool:

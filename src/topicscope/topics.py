@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .context import TopicContext, Words
 from .exceptions import InputError
 from .neighbors import normalise_rows
-from .representation.base import TopicContext, Words
 from .state import TopicState
 from .vectorize import ClassTfidfTransformer, class_term_counts, top_words
 
@@ -375,7 +375,7 @@ def merge_topic_groups(state: TopicState, groups: list[list[int]]) -> dict[int, 
             rep_docs[int(n)] = cand_docs[int(n)][:N_REPRESENTATIVE]
         else:
             rep_docs[int(n)] = [d for t in parts for d in state.representative_docs.get(t, [])][:N_REPRESENTATIVE]
-    zs_names = {}
+    zs_names: dict[int, str] = {}
     for t, name in state.zeroshot_names.items():
         zs_names.setdefault(mapping[t], name)
     state.topic_ids = new_ids

@@ -17,9 +17,8 @@ import numpy as np
 
 from .._logging import logger, progress
 from .._validation import check_float, check_int
+from ..context import BaseRepresentation, TopicContext, Words, mmr
 from ..exceptions import InputError, LLMConnectionError, LLMError, LLMResponseError
-from ..representation.base import BaseRepresentation, TopicContext, Words
-from ..representation.mmr import mmr
 from .text import (
     DEFAULT_PROMPT,
     DEFAULT_SYSTEM_PROMPT,

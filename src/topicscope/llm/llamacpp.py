@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from .._validation import check_int
+from ..context import TopicContext, Words
 from ..exceptions import InputError, LLMResponseError, ModelNotFoundError, missing_extra
-from ..representation.base import TopicContext, Words
 from .base import LLMLabeler
 from .text import COMPLETION_EXAMPLES, DEFAULT_COMPLETION_PROMPT, DEFAULT_PROMPT, LlamaTokenizer, completion_examples
 

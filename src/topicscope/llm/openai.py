@@ -26,8 +26,8 @@ from urllib.parse import urlsplit
 
 from .._logging import logger
 from .._validation import check_float, check_int
+from ..context import TopicContext
 from ..exceptions import InputError, LLMConnectionError, LLMError, LLMResponseError, missing_extra
-from ..representation.base import TopicContext
 from .base import LLMLabeler
 
 RETRY_STATUS = {408, 409, 425, 429}

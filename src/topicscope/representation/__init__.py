@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import BaseRepresentation, RepresentationModel, TopicContext
+from ..context import BaseRepresentation, RepresentationModel, TopicContext, mmr
 from .keybert import KeyBERTInspired
-from .mmr import MaximalMarginalRelevance, mmr
+from .mmr import MaximalMarginalRelevance
 
 __all__ = [
     "BaseRepresentation",

@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .._validation import check_int
+from ..context import BaseRepresentation, TopicContext, Words
 from ..exceptions import InputError
-from .base import BaseRepresentation, TopicContext, Words
 
 _WHO = "KeyBERTInspired compares words and documents embedded by embedding_model"
 

@@ -35,9 +35,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._validation import check_int
+from ..components import FittedComponents, unfitted_copy
 from ..exceptions import InputError
 from ..neighbors import exact_search, index_vectors, normalise_rows
-from ..pipeline import FittedComponents, unfitted_copy
 from ..state import OnlineInfo, TopicState
 from ..topics import (
     N_CANDIDATES,

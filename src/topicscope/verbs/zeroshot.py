@@ -33,7 +33,12 @@ def check_zeroshot_params(topic_list: Any, min_similarity: Any) -> list[str] | N
         if not isinstance(name, str) or not name.strip():
             raise InputError(f"zeroshot_topic_list must hold non-empty strings; item {i} is {name!r}")
     seen: set[str] = set()
-    dupes = [n for n in names if n.strip().lower() in seen or seen.add(n.strip().lower())]
+    dupes = []
+    for name in names:
+        key = name.strip().lower()
+        if key in seen:
+            dupes.append(name)
+        seen.add(key)
     if dupes:
         raise InputError(f"zeroshot_topic_list must not repeat a name; got duplicates {dupes}")
     check_float(min_similarity, "zeroshot_min_similarity", low=-1.0, high=1.0)
