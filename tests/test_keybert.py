@@ -143,3 +143,9 @@ def test_keybert_with_the_real_packaged_model():
         assert len(words) == 10 and all(0.0 < s <= 1.0 for _, s in words)
     sport = [t for t in topics if any(w in {"match", "cup", "win", "players", "game"} for w, _ in model.get_topic(t))]
     assert sport, [model.get_topic(t)[:5] for t in topics]
+
+
+def test_no_embedding_model_is_a_clear_error():
+    ctx = TopicContext([0], {0: [("apple", 1.0)]}, np.array(["apple"]), sp.csr_matrix(np.ones((1, 1))), {0: 3}, {})
+    with pytest.raises(InputError, match="needs an embedding model"):
+        KeyBERTInspired().describe(ctx)

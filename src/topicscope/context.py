@@ -50,7 +50,7 @@ class TopicContext:
 
     def require_embed(self, who: str) -> Callable[[list[str]], np.ndarray]:
         if self.embed is None:
-            from ..exceptions import InputError
+            from .exceptions import InputError
 
             raise InputError(
                 f"{who} needs an embedding model to embed words; this model has none "

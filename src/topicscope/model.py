@@ -123,10 +123,11 @@ class TopicModel(BaseEstimator):
             )
 
     def _embedder(self) -> Embedder:
-        if getattr(self, "_embedder_cache", None) is None or self._embedder_spec is not self.embedding_model:
-            self._embedder_cache = resolve_embedder(self.embedding_model)
+        cached = getattr(self, "_embedder_cache", None)
+        if cached is None or self._embedder_spec is not self.embedding_model:
+            cached = self._embedder_cache = resolve_embedder(self.embedding_model)
             self._embedder_spec = self.embedding_model
-        return self._embedder_cache
+        return cached
 
     def _embed_fn(self) -> Any:
         embedder = self._embedder()

@@ -58,8 +58,8 @@ def harmonise_duplicates(embeddings: np.ndarray, doc_topics: np.ndarray) -> np.n
     if not len(dup):
         return out
     members_of: dict[int, list[int]] = {}
-    for i in dup:
-        members_of.setdefault(int(group[i]), []).append(int(i))
+    for d in dup:
+        members_of.setdefault(int(group[d]), []).append(int(d))
     for members in members_of.values():
         labels = doc_topics[members]
         if (labels == labels[0]).all():
