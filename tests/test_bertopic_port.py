@@ -15,10 +15,7 @@ above it) and runs unmodified except for:
 
 from __future__ import annotations
 
-import http.server
-import json
 import tempfile
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +27,7 @@ from sklearn.decomposition import IncrementalPCA
 from sklearn.linear_model import LogisticRegression
 
 from conftest import load_corpus
+from llm_server import ScriptedServer
 from topicscope import TopicModel as BERTopic
 from topicscope.clustering import LabelsGiven as BaseCluster
 from topicscope.clustering import hdbscan_clusterer
@@ -507,57 +505,6 @@ def test_manual(newsgroups_sample):
 
 
 # ------------------------------------------------------------ docs/getting_started/representation/llm
-class ChatServer:
-    """A local OpenAI-compatible chat-completions server (a real HTTP peer on 127.0.0.1)."""
-
-    def __init__(self):
-        self.prompts: list[str] = []
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                prompt = body["messages"][-1]["content"]
-                with lock:
-                    server.prompts.append(prompt)
-                    n = len(server.prompts)
-                answer = {
-                    "id": f"chatcmpl-{n}",
-                    "object": "chat.completion",
-                    "created": 0,
-                    "model": body["model"],
-                    "choices": [
-                        {
-                            "index": 0,
-                            "message": {"role": "assistant", "content": f"topic: Newsgroup theme {n}"},
-                            "finish_reason": "stop",
-                        }
-                    ],
-                }
-                data = json.dumps(answer).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        lock = threading.Lock()
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 def test_openai_through_an_openai_client(newsgroups_sample):
     """llm.md, "Ollama": an ``openai.OpenAI`` client to a local server, BERTopic's OpenAI form."""
     openai = pytest.importorskip("openai", reason="the openai package is not installed")
@@ -565,7 +512,7 @@ def test_openai_through_an_openai_client(newsgroups_sample):
 
     data, embeddings, _, _ = newsgroups_sample
     docs = data["data"]
-    with ChatServer() as server:
+    with ScriptedServer() as server:
         client = openai.OpenAI(
             base_url = server.url,  # wherever ollama is running (its default: 'http://localhost:11434/v1')
             api_key='ollama', # required, but unused
@@ -578,16 +525,17 @@ def test_openai_through_an_openai_client(newsgroups_sample):
         topic_model = BERTopic(representation_model=representation_model,  verbose=True)  # fmt: skip
         topics, _ = topic_model.fit_transform(docs, embeddings)
     n_topics = len(set(topics))
-    assert len(server.prompts) == n_topics
+    prompts = [request["messages"][-1]["content"] for request in server.requests]
+    assert len(prompts) == n_topics
     # The label is the Name; the words stay the topic's keywords (BERTopic: [(label, 1)]).
     info = topic_model.get_topic_info()
-    assert sorted(info.Name) == sorted(f"Newsgroup theme {n}" for n in range(1, n_topics + 1))
+    assert sorted(info.Name) == sorted(f"Label {n}" for n in range(1, n_topics + 1))
     assert info.Representation.tolist() == [[w for w, _ in ws] for ws in topic_model.topic_representations_.values()]
     check_words(topic_model.get_topic(0))
     # Each prompt carries one topic's keywords (and documents), as BERTopic's default prompt does.
     for topic, words in topic_model.topic_representations_.items():
         keywords = ", ".join(w for w, _ in words)
-        assert sum(keywords in prompt for prompt in server.prompts) == (topic != -1)
+        assert sum(keywords in prompt for prompt in prompts) == (topic != -1)
 
 
 @pytest.mark.llm

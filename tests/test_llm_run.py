@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from test_llm import ScriptedServer, bbc, chat_answer, client, make_context  # noqa: F401  (bbc: fixture)
+from llm_server import ScriptedServer, chat_answer
+from test_llm import bbc, client, make_context  # noqa: F401  (bbc: fixture)
 from topicscope.exceptions import LLMConnectionError
 
 
