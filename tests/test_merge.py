@@ -232,3 +232,25 @@ def test_errors(shards):
         TopicModel.merge_models([shards[0], narrow])
     with pytest.raises(InputError, match="models"):
         TopicModel.merge_models(shards[0])
+
+
+def test_merging_given_label_models_of_different_sizes_round_trips(tmp_path):
+    """Neighbour lists of different widths are padded with no topic; given labels stay given."""
+    from topicscope.clustering import LabelsGiven
+    from topicscope.reduction import Identity
+
+    rng = np.random.default_rng(0)
+    emb = rng.normal(size=(23, 16)).astype(np.float32)
+    docs = [f"word{i % 4} other{i % 3} text" for i in range(23)]
+    a = TopicModel(umap_model=Identity(), hdbscan_model=LabelsGiven(), min_topic_size=2)
+    a.fit(docs[:20], embeddings=emb[:20], y=np.array([5, 7] * 10))
+    b = TopicModel(umap_model=Identity(), hdbscan_model=LabelsGiven(), min_topic_size=2)
+    b.fit(docs[20:], embeddings=emb[20:], y=np.array([5, 5, 7]))
+    assert a.state_.neighbor_topics.shape[1] != b.state_.neighbor_topics.shape[1]
+    merged = TopicModel.merge_models([a, b], min_similarity=-1.0)
+    assert merged.state_.labels_given
+    merged.save(tmp_path / "m")
+    loaded = TopicModel.load(tmp_path / "m")
+    assert loaded.topics_ == merged.topics_ and loaded.state_.labels_given
+    info = loaded.get_document_info(docs)
+    assert ((info.Probability > 0) & (info.Probability <= 1)).all()

@@ -225,3 +225,35 @@ def test_zeroshot_with_given_labels_does_not_shift_them(bbc):
     assert zs and min(zs.values()) == int(y.max()) + 1  # after the labels
     matched = np.isin(topics, list(zs.values()))
     assert matched.any() and (topics[~matched] == y[~matched]).all()
+
+
+class LetterEmbedder:
+    """A small deterministic embedder: letter counts (26 dimensions), enough for zero-shot names."""
+
+    def encode(self, texts, **kwargs):
+        out = np.zeros((len(texts), 26), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for ch in text.lower():
+                if "a" <= ch <= "z":
+                    out[i, ord(ch) - 97] += 1
+        return out + 1e-3
+
+
+def test_supervised_transform_applies_zeroshot_names():
+    """A classifier never sees the zero-shot topics, so transform applies the name match after it."""
+    rng = np.random.default_rng(0)
+    words = ["apple banana", "cherry date", "eggplant fig"]
+    docs = [f"{words[i % 3]} {'x' * int(rng.integers(1, 4))}" for i in range(60)] + ["zzzz quiz jazz"] * 6
+    y = np.array([i % 3 for i in range(60)] + [0] * 6)
+    model = TopicModel(
+        embedding_model=LetterEmbedder(),
+        umap_model=Identity(),
+        hdbscan_model=LogisticRegression(max_iter=300),
+        zeroshot_topic_list=["zzzz jazz"],
+        zeroshot_min_similarity=0.8,
+    )
+    topics, _ = model.fit_transform(docs, y=y)
+    zs_topic = next(iter(model.state_.zeroshot_names))
+    assert zs_topic == 3 and topics[-6:] == [3] * 6  # numbered after the labels 0..2
+    new_topics, new_probs = model.transform(["jazz zzz quiz", "apple banana xx"])
+    assert new_topics == [3, 0] and new_probs[0] == 1.0

@@ -93,3 +93,15 @@ def test_one_row_normalisation_helper():
     np.testing.assert_allclose(normalise_rows(X), [[0.6, 0.8], [0.0, 0.0]])
     v = index_vectors(np.array([[3.0, 4.0]], dtype=np.float32))
     assert v.dtype == np.float32 and abs(float(np.linalg.norm(v)) - 1) < 1e-6
+
+
+def test_one_query_through_the_hnsw_index():
+    """usearch answers a single query with another object type; one document must still work."""
+    X = _unit(400)
+    index = NeighborIndex(X, exact_limit=10)
+    assert not index.exact
+    idx, sim = index.search(X[:1], 5)
+    truth, truth_sim = exact_search(X[:1], X, 5)
+    assert idx.shape == (1, 5) and idx[0, 0] == 0
+    np.testing.assert_allclose(sim, truth_sim, rtol=1e-5)
+    assert len(set(idx[0]) & set(truth[0])) >= 4

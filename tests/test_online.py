@@ -123,7 +123,10 @@ def test_document_info_after_partial_fit(dblp, streamed):
     info = streamed.get_document_info(docs[:n_seen])
     assert len(info) == n_seen and info.Topic.tolist() == streamed.topics_
     assert ((info.Probability > 0) & (info.Probability <= 1)).all()
-    # Each document counts itself, so its own topic always has a share, and neighbours mostly agree:
+    # Each document counts itself once (weight 1); its own index row is not counted again.
+    others = streamed.state_.neighbor_weights[:, 1:]
+    assert (streamed.state_.neighbor_weights[:, 0] == 1).all() and (others < 0.999).mean() > 0.99
+    # Its own topic always has a share, and neighbours mostly agree:
     # the mean share is far above a uniform share over the topics (measured 0.50 with 15 topics).
     assert info.Probability.mean() > 4 / len(streamed.topic_sizes_)
     with pytest.raises(InputError, match="training documents"):

@@ -141,9 +141,9 @@ class TopicModel(BaseEstimator):
             emb = self._embedder().embed(docs, verbose=bool(self.verbose))
         return index_vectors(check_embeddings(emb, len(docs), name="embedding_model output", dim=dim))
 
-    def _describer(self) -> Describer:
+    def _describer(self, stages: FittedComponents | None = None) -> Describer:
         """The components that describe topics, for verbs that change them (reduce, merge, online)."""
-        stages = getattr(self, "stages_", None)
+        stages = stages if stages is not None else getattr(self, "stages_", None)
         ctfidf = getattr(stages, "ctfidf", None) or (
             unfitted_copy(self.ctfidf_model) if self.ctfidf_model is not None else ClassTfidfTransformer()
         )
@@ -221,24 +221,31 @@ class TopicModel(BaseEstimator):
             width = int((state.topic_ids != -1).sum())
             return np.zeros(0, dtype=np.int64), np.zeros((0, width)) if self.calculate_probabilities else np.zeros(0)
         classifier = self._fitted_classifier()
+        ntopics = weights = None
         if classifier is not None:
             topics, shares = classify(emb, state.topic_ids, state.topic_mapper, *classifier)
         else:
             ntopics, weights, nearest = index_neighbors(emb, state.neighbor_index, state.index_topics)
             topics, shares = assign_topics(ntopics, weights, state.topic_ids, nearest)
-            zs = state.zeroshot
-            if state.zeroshot_names and zs is not None:
-                forced, similarity = zeroshot_transform(emb, state.zeroshot_embeddings, zs.topic_ids, zs.min_similarity)
-                hit = forced != NO_TOPIC
-                if hit.any():
+        zs = state.zeroshot
+        if state.zeroshot_names and zs is not None:
+            forced, similarity = zeroshot_transform(emb, state.zeroshot_embeddings, zs.topic_ids, zs.min_similarity)
+            hit = forced != NO_TOPIC
+            if hit.any():
+                if ntopics is not None and weights is not None:
                     # The topic name counts as one more neighbour, weighted by its similarity,
                     # so a forced zero-shot topic never reports a probability of 0.
                     extra_t = np.where(hit, forced, NO_TOPIC)[:, None]
                     extra_w = np.where(hit, np.clip(similarity, 1e-6, None), 0.0)[:, None].astype(np.float32)
-                    shares = neighbor_shares(
+                    with_name = neighbor_shares(
                         np.hstack([ntopics, extra_t]), np.hstack([weights, extra_w]), state.topic_ids
                     )
-                    topics = np.where(hit, forced, topics)
+                    shares[hit] = with_name[hit]  # other rows keep theirs (0 for a document similar to nothing)
+                else:
+                    # A classifier never saw the zero-shot topics: the name match decides, with certainty.
+                    shares[hit] = 0.0
+                    shares[hit, np.searchsorted(state.topic_ids, forced[hit])] = 1.0
+                topics = np.where(hit, forced, topics)
         return topics, self._report_probabilities(shares, topics)
 
     def _fitted_classifier(self) -> tuple[Any, Any] | None:
@@ -611,9 +618,9 @@ class TopicModel(BaseEstimator):
             assert isinstance(stages, OnlineStages)  # a new stream, or the checked continuation above
             emb = self._embed_documents(docs, embeddings, dim=None if state is None else state.embedding_dim)
             new_state = online_update(state, stages, docs, emb, verbose=bool(self.verbose))
-            self.stages_ = stages
             with stage("topic representations", verbose=bool(self.verbose)):
-                self._describer()(new_state)
+                self._describer(stages)(new_state)
+            self.stages_ = stages
             if new_state.custom_labels is not None:
                 for t in new_state.topic_ids:
                     new_state.custom_labels.setdefault(int(t), new_state.names[int(t)])

@@ -55,7 +55,10 @@ def index_vectors(embeddings: np.ndarray) -> np.ndarray:
 
 
 def _top_k(sims: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Columns of the k largest values per row, sorted by (value desc, column asc)."""
+    """Columns of the k largest values per row, sorted by (value desc, column asc).
+
+    Repeatable; among values tied at the k-th place, which columns make the cut is numpy's choice.
+    """
     k = min(k, sims.shape[1])
     part = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < sims.shape[1] else np.argsort(-sims, axis=1)
     vals = np.take_along_axis(sims, part, axis=1)
@@ -160,7 +163,8 @@ class NeighborIndex:
         wanted = min(max(CANDIDATES, 2 * k), len(self))
         matches = self._index().search(queries, wanted, threads=0)
         keys = np.asarray(matches.keys).astype(np.int64, copy=False).reshape(len(queries), -1)
-        counts = np.asarray(matches.counts).reshape(-1)
+        # usearch answers one query with a single Matches object (no per-query counts).
+        counts = np.asarray(getattr(matches, "counts", [len(matches.keys)])).reshape(-1)
         found = np.arange(keys.shape[1])[None, :] < counts[:, None]
         idx = np.where(found, keys, 0)
         sim = np.empty(idx.shape, dtype=np.float32)

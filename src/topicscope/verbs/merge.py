@@ -47,6 +47,7 @@ from ..exceptions import InputError, NotFittedError
 from ..neighbors import normalise_rows
 from ..state import TopicState
 from ..topics import N_REPRESENTATIVE, Describer, combine_topics, pool_candidates, remap_topics, state_evidence
+from .assign import NO_TOPIC
 
 __all__ = ["check_models", "merge_states"]
 
@@ -205,8 +206,11 @@ def _combine(states: list[TopicState], mappings: list[dict[int, int]], topic_ids
         doc_topics=np.concatenate([remap(s.doc_topics, m) for s, m in zip(states, mappings)]),
         index_embeddings=np.concatenate(index_parts) if index_parts else np.zeros((0, dim), dtype=np.float16),
         index_topics=np.concatenate([remap(s.index_topics, m) for s, m in zip(states, mappings)]),
-        neighbor_topics=_stack_neighbors([remap_topics(s.neighbor_topics, m) for s, m in zip(states, mappings)]),
-        neighbor_weights=_stack_neighbors([s.neighbor_weights for s in states]),
+        neighbor_topics=_stack_neighbors(
+            [remap_topics(s.neighbor_topics, m) for s, m in zip(states, mappings)], NO_TOPIC
+        ).astype(np.int64),
+        neighbor_weights=_stack_neighbors([s.neighbor_weights for s in states], 0.0).astype(np.float32),
+        labels_given=all(s.labels_given for s in states),
         topic_mapper={int(t): int(t) for t in topic_ids},
         zeroshot=copy.deepcopy(first.zeroshot),
         online=copy.deepcopy(first.online),
@@ -233,10 +237,8 @@ def check_models(cls: type, models: Any, min_similarity: Any) -> tuple[list[Any]
     return _check_inputs(cls, models, min_similarity)
 
 
-def _stack_neighbors(parts: list[np.ndarray]) -> np.ndarray:
-    """Per-document neighbour arrays of several models as one (padded to the widest)."""
-    width = max((p.shape[1] for p in parts if p.ndim == 2), default=0)
-    rows = [p if p.ndim == 2 and p.shape[1] == width else np.zeros((len(p), width), dtype=p.dtype) for p in parts]
-    if any(p.ndim == 2 and p.shape[1] != width for p in parts):
-        rows = [np.pad(p, ((0, 0), (0, width - p.shape[1]))) if p.ndim == 2 else r for p, r in zip(parts, rows)]
-    return np.concatenate(rows) if rows else np.zeros((0, 0))
+def _stack_neighbors(parts: list[np.ndarray], fill: float) -> np.ndarray:
+    """Per-document neighbour arrays of several models as one, narrower ones padded with ``fill``."""
+    width = max((p.shape[1] for p in parts), default=0)
+    padded = [np.pad(p, ((0, 0), (0, width - p.shape[1])), constant_values=fill) for p in parts]
+    return np.concatenate(padded) if padded else np.zeros((0, 0))

@@ -93,9 +93,11 @@ def check_online_params(params: dict[str, Any]) -> None:
     _incremental(params["umap_model"], "umap_model", "IncrementalPCA(n_components=5) from sklearn.decomposition")
     _incremental(params["hdbscan_model"], "hdbscan_model", "MiniBatchKMeans(n_clusters=50) from sklearn.cluster")
     vec = params["vectorizer_model"]
-    if vec is not None and not all(callable(getattr(vec, a, None)) for a in ("partial_fit", "transform")):
+    needed = ("partial_fit", "transform", "get_feature_names_out")
+    if vec is not None and not all(callable(getattr(vec, a, None)) for a in needed):
         raise InputError(
-            "vectorizer_model must grow its vocabulary online (partial_fit() and transform()); got "
+            "vectorizer_model must grow its vocabulary online (partial_fit(), transform() and "
+            "get_feature_names_out()); got "
             f"{type(vec).__name__}: pass e.g. vectorizer_model=OnlineCountVectorizer() "
             "from topicscope.vectorize.online"
         )
@@ -154,14 +156,19 @@ def _topics_of(stages: OnlineStages, labels: np.ndarray) -> np.ndarray:
 
 def _update_index(
     stages: OnlineStages, state: TopicState | None, embeddings: np.ndarray, topics: np.ndarray, dim: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Reservoir-sample the batch into the neighbour index (at most ``index_rows_per_topic`` per topic)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reservoir-sample the batch into the neighbour index (at most ``index_rows_per_topic`` per topic).
+
+    Returns the index's embeddings and topics, and per index row the batch document it now holds
+    (-1 for rows of earlier batches).
+    """
     cap = stages.index_rows_per_topic
     if state is None:
         index_emb, index_topics = np.zeros((0, dim), dtype=np.float16), np.zeros(0, dtype=np.int64)
     else:
         index_emb, index_topics = state.index_embeddings.copy(), state.index_topics
     appended: list[int] = []
+    holder = np.full(len(index_topics), -1, dtype=np.int64)
     for topic in np.unique(topics):
         slots = list(np.flatnonzero(index_topics == topic))  # this topic's rows, in slot order
         new_rows: list[int] = []
@@ -174,6 +181,7 @@ def _update_index(
             j = int(stages.rng.integers(seen))
             if j < len(slots):
                 index_emb[slots[j]] = embeddings[i]
+                holder[slots[j]] = i
             elif j < cap:
                 new_rows[j - len(slots)] = int(i)
         stages.index_seen[int(topic)] = seen
@@ -181,7 +189,8 @@ def _update_index(
     if appended:
         index_emb = np.concatenate([index_emb, embeddings[appended].astype(np.float16)])
         index_topics = np.concatenate([index_topics, topics[appended]])
-    return index_emb, index_topics
+        holder = np.concatenate([holder, np.asarray(appended, dtype=np.int64)])
+    return index_emb, index_topics, holder
 
 
 def _candidates(
@@ -250,10 +259,15 @@ def online_update(
     class_term, sizes, sums = combine_topics(parts, [identity] * len(parts), topic_ids, len(vocabulary))
     stages.embedding_sums = {int(t): sums[row] for row, t in enumerate(topic_ids)}
     topic_emb = normalise_rows(sums / sizes[:, None]).astype(np.float32)
-    index_emb, index_topics = _update_index(stages, state, emb, topics, emb.shape[1])
+    index_emb, index_topics, holder = _update_index(stages, state, emb, topics, emb.shape[1])
     cand_docs, cand_emb = _candidates(state, docs, emb, topics, topic_ids, topic_emb)
     # The batch's probabilities: itself, then its nearest rows of the (bounded) index as it now is.
-    idx, sim = exact_search(emb, index_vectors(index_emb), DEFAULT_K - 1)
+    # Each document counts itself once (first, weight 1), as at fit: its own index row is skipped.
+    idx, sim = exact_search(emb, index_vectors(index_emb), DEFAULT_K)
+    own = (idx >= 0) & (holder[np.maximum(idx, 0)] == np.arange(len(emb))[:, None])
+    sim = np.where(own, -np.inf, sim)
+    order = np.argsort(own, axis=1, kind="stable")[:, : DEFAULT_K - 1]  # the others, in similarity order
+    idx, sim = np.take_along_axis(idx, order, axis=1), np.take_along_axis(sim, order, axis=1)
     valid = (idx >= 0) & np.isfinite(sim)
     batch_topics = np.hstack([topics[:, None], np.where(valid, index_topics[np.where(valid, idx, 0)], NO_TOPIC)])
     batch_weights = np.hstack([np.ones((len(topics), 1)), np.where(valid, np.clip(sim, 1e-6, None), 0.0)])
