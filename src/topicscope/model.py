@@ -19,10 +19,10 @@ from .neighbors import index_vectors
 from .state import TopicState
 from .topics import Describer, check_representation_model
 from .vectorize import ClassTfidfTransformer
-from .verbs.assign import NO_TOPIC, assign_topics, classify, index_neighbors, neighbor_shares
+from .verbs.assign import assign_documents, neighbor_shares, report_probabilities
 from .verbs.guided import check_seed_topic_list, seed_words
 from .verbs.online import OnlineStages
-from .verbs.zeroshot import check_zeroshot_params, zeroshot_transform
+from .verbs.zeroshot import check_zeroshot_params
 
 
 class TopicModel(BaseEstimator):
@@ -197,55 +197,12 @@ class TopicModel(BaseEstimator):
         return state
 
     def _report_probabilities(self, shares: np.ndarray, topics: np.ndarray) -> np.ndarray:
-        """The probabilities returned to users, from (documents, topic_ids) shares.
-
-        With ``calculate_probabilities`` a (documents, topics) matrix over the topics other than
-        the outlier topic -1: each row is the share of the document's neighbour weight in each
-        topic, so it sums to 1 minus the share of its neighbours that are outliers (exactly 1 for a
-        model without outliers). Otherwise, one value per document: that share for its own topic
-        (0 for an outlier document).
-        """
-        state = self._state()
-        cols = state.topic_ids != -1
-        if self.calculate_probabilities:
-            return shares[:, cols]
-        col = np.searchsorted(state.topic_ids, topics)
-        col = np.minimum(col, len(state.topic_ids) - 1)
-        own = shares[np.arange(len(topics)), col] if len(topics) else np.zeros(0)
-        return np.where((state.topic_ids[col] == topics) & (topics != -1), own, 0.0)
+        """The probabilities returned to users (see ``verbs.assign.report_probabilities``)."""
+        return report_probabilities(self._state().topic_ids, shares, topics, full=bool(self.calculate_probabilities))
 
     def _assign(self, emb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(topics, probabilities) of new documents' embeddings (unit rows at index precision)."""
-        state = self._state()
-        if emb.shape[0] == 0:
-            width = int((state.topic_ids != -1).sum())
-            return np.zeros(0, dtype=np.int64), np.zeros((0, width)) if self.calculate_probabilities else np.zeros(0)
-        classifier = self._fitted_classifier()
-        ntopics = weights = None
-        if classifier is not None:
-            topics, shares = classify(emb, state.topic_ids, state.topic_mapper, *classifier)
-        else:
-            ntopics, weights, nearest = index_neighbors(emb, state.neighbor_index, state.index_topics)
-            topics, shares = assign_topics(ntopics, weights, state.topic_ids, nearest)
-        zs = state.zeroshot
-        if state.zeroshot_names and zs is not None:
-            forced, similarity = zeroshot_transform(emb, state.zeroshot_embeddings, zs.topic_ids, zs.min_similarity)
-            hit = forced != NO_TOPIC
-            if hit.any():
-                if ntopics is not None and weights is not None:
-                    # The topic name counts as one more neighbour, weighted by its similarity,
-                    # so a forced zero-shot topic never reports a probability of 0.
-                    extra_t = np.where(hit, forced, NO_TOPIC)[:, None]
-                    extra_w = np.where(hit, np.clip(similarity, 1e-6, None), 0.0)[:, None].astype(np.float32)
-                    with_name = neighbor_shares(
-                        np.hstack([ntopics, extra_t]), np.hstack([weights, extra_w]), state.topic_ids
-                    )
-                    shares[hit] = with_name[hit]  # other rows keep theirs (0 for a document similar to nothing)
-                else:
-                    # A classifier never saw the zero-shot topics: the name match decides, with certainty.
-                    shares[hit] = 0.0
-                    shares[hit, np.searchsorted(state.topic_ids, forced[hit])] = 1.0
-                topics = np.where(hit, forced, topics)
+        topics, shares = assign_documents(self._state(), emb, self._fitted_classifier())
         return topics, self._report_probabilities(shares, topics)
 
     def _fitted_classifier(self) -> tuple[Any, Any] | None:

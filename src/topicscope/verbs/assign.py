@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..neighbors import NeighborIndex
+from ..state import TopicState
 
 EXACT_MATCH = 0.999
 DEFAULT_K = 10
@@ -137,4 +138,62 @@ def classify(
         cols = np.searchsorted(topic_ids, topics)
         ok = cols < len(topic_ids)
         shares[np.flatnonzero(ok), cols[ok]] = 1.0
+    return topics, shares
+
+
+def report_probabilities(topic_ids: np.ndarray, shares: np.ndarray, topics: np.ndarray, *, full: bool) -> np.ndarray:
+    """The probabilities returned to users, from (documents, topic_ids) shares.
+
+    ``full`` (``calculate_probabilities``): a (documents, topics) matrix over the topics other than
+    the outlier topic -1: each row is the share of the document's neighbour weight in each topic, so
+    it sums to 1 minus the share of its neighbours that are outliers (exactly 1 for a model without
+    outliers). Otherwise one value per document: that share for its own topic (0 for an outlier).
+    """
+    topic_ids = np.asarray(topic_ids)
+    if full:
+        return shares[:, topic_ids != -1]
+    if not len(topics):
+        return np.zeros(0)
+    col = np.minimum(np.searchsorted(topic_ids, topics), len(topic_ids) - 1)
+    own = shares[np.arange(len(topics)), col]
+    return np.where((topic_ids[col] == topics) & (topics != -1), own, 0.0)
+
+
+def assign_documents(
+    state: TopicState, embeddings: np.ndarray, classifier: tuple[Any, Any] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(topics, shares over ``state.topic_ids``) of new documents: the engine of ``transform``.
+
+    With ``classifier`` (a supervised model's fitted reducer and classifier) it predicts; otherwise
+    the neighbour index decides (see ``assign_topics``). Zero-shot names then apply: a document
+    close enough to a name takes its topic; the name counts as one more neighbour weighted by its
+    similarity, so a forced topic never reports 0 (with a classifier, which never saw those topics,
+    the name match decides with certainty).
+    """
+    from .zeroshot import zeroshot_transform
+
+    n = embeddings.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, len(state.topic_ids)))
+    ntopics = weights = None
+    if classifier is not None:
+        topics, shares = classify(embeddings, state.topic_ids, state.topic_mapper, *classifier)
+    else:
+        ntopics, weights, nearest = index_neighbors(embeddings, state.neighbor_index, state.index_topics)
+        topics, shares = assign_topics(ntopics, weights, state.topic_ids, nearest)
+    zs = state.zeroshot
+    if state.zeroshot_names and zs is not None:
+        forced, similarity = zeroshot_transform(embeddings, state.zeroshot_embeddings, zs.topic_ids, zs.min_similarity)
+        hit = forced != NO_TOPIC
+        if hit.any():
+            if ntopics is not None and weights is not None:
+                extra_t = np.where(hit, forced, NO_TOPIC)[:, None]
+                extra_w = np.where(hit, np.clip(similarity, 1e-6, None), 0.0)[:, None].astype(np.float32)
+                both_t, both_w = np.hstack([ntopics, extra_t]), np.hstack([weights, extra_w])
+                with_name = neighbor_shares(both_t, both_w, state.topic_ids)
+                shares[hit] = with_name[hit]  # other rows keep theirs (0 for a document similar to nothing)
+            else:
+                shares[hit] = 0.0
+                shares[hit, np.searchsorted(state.topic_ids, forced[hit])] = 1.0
+            topics = np.where(hit, forced, topics)
     return topics, shares
