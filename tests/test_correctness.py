@@ -122,3 +122,18 @@ def test_fit_transform_memory_is_far_below_quadratic(news):
     quadratic = n * n * 4  # one float32 documents-by-documents matrix: 400 MB here
     # Measured 2026-11-28: 81 MB at 10,000 documents (the vectorizer and the graph).
     assert peak < quadratic / 2, (peak / 1e6, quadratic / 1e6)
+
+
+def test_custom_labels_after_a_merge_keep_the_smaller_ids_label(bbc):
+    docs, _, emb = bbc
+    model = TopicModel(random_state=0).fit(docs, embeddings=emb)
+    ids = sorted(model.topic_labels_)
+    model.set_topic_labels({t: f"label {t}" for t in ids})
+    before = model.topics_
+    model.reduce_topics(docs, nr_topics=len(ids) - 1)
+    mapping = model.topic_mapper_.get_mappings()
+    merged = [new for new in set(mapping.values()) if list(mapping.values()).count(new) == 2]
+    assert len(merged) == 1
+    parts = sorted(old for old, new in mapping.items() if new == merged[0])
+    assert model.custom_labels_[list(model.topic_labels_).index(merged[0])] == f"label {parts[0]}"
+    assert len(model.topics_) == len(before)

@@ -394,5 +394,9 @@ def merge_topic_groups(state: TopicState, groups: list[list[int]]) -> dict[int, 
         state.neighbor_topics = remap_topics(state.neighbor_topics, mapping)
     state.topic_mapper = {t: mapping[m] for t, m in state.topic_mapper.items() if m in mapping}
     if state.custom_labels:
-        state.custom_labels = {mapping[t]: lab for t, lab in state.custom_labels.items() if t in mapping}
+        labels: dict[int, str] = {}
+        for t in sorted(state.custom_labels):  # merged topics keep the label of their smallest old id
+            if t in mapping:
+                labels.setdefault(mapping[t], state.custom_labels[t])
+        state.custom_labels = labels
     return mapping
