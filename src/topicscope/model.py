@@ -196,6 +196,14 @@ class TopicModel(BaseEstimator):
             )
         return state
 
+    def _training_docs(self, docs: Any) -> list[str]:
+        """``docs`` checked to be the training documents (as many, as strings), for verbs that take them."""
+        documents = check_documents(docs, name="docs")
+        n = len(self._state().doc_topics)
+        if len(documents) != n:
+            raise InputError(f"docs must be the {n} training documents, in order; got {len(documents)}")
+        return documents
+
     def _report_probabilities(self, shares: np.ndarray, topics: np.ndarray) -> np.ndarray:
         """The probabilities returned to users (see ``verbs.assign.report_probabilities``)."""
         return report_probabilities(self._state().topic_ids, shares, topics, full=bool(self.calculate_probabilities))
@@ -376,11 +384,7 @@ class TopicModel(BaseEstimator):
         from .report_tables import document_info
 
         state = self._state()
-        documents = check_documents(docs, name="docs")
-        if len(documents) != len(state.doc_topics):
-            raise InputError(
-                f"docs must be the {len(state.doc_topics)} training documents, in order; got {len(documents)}"
-            )
+        documents = self._training_docs(docs)
         shares = neighbor_shares(state.neighbor_topics, state.neighbor_weights, state.topic_ids)
         col = np.searchsorted(state.topic_ids, state.doc_topics)
         probability = shares[np.arange(len(col)), col] if len(col) else np.zeros(0)
@@ -493,9 +497,7 @@ class TopicModel(BaseEstimator):
             docs, nr_topics = None, docs  # reduce_topics(10) / reduce_topics("auto")
         state = self._state()
         if docs is not None:
-            documents = check_documents(docs, name="docs")
-            if len(documents) != len(state.doc_topics):
-                raise InputError(f"docs must be the {len(state.doc_topics)} training documents; got {len(documents)}")
+            self._training_docs(docs)
         from .verbs.reduce import reduce_topics
 
         self.state_, _ = reduce_topics(state, nr_topics, self._describer())
@@ -524,8 +526,8 @@ class TopicModel(BaseEstimator):
         from .verbs.hierarchy import hierarchical_topics
 
         state = self._state()
-        if docs is not None and len(check_documents(docs, name="docs")) != len(state.doc_topics):
-            raise InputError(f"docs must be the {len(state.doc_topics)} training documents; got {len(docs)}")
+        if docs is not None:
+            self._training_docs(docs)
         return hierarchical_topics(
             state,
             self._describer().ctfidf,

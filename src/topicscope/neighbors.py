@@ -177,8 +177,3 @@ class NeighborIndex:
         # Most similar first; equal similarities in index order, as the exact search orders them.
         order = np.lexsort((np.where(found, idx, np.iinfo(np.int64).max), -sim), axis=1)[:, :k]
         return np.take_along_axis(idx, order, axis=1), np.take_along_axis(sim, order, axis=1)
-
-
-def knn_graph(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """k nearest other rows of every row of L2-normalised ``X`` (see ``NeighborIndex.graph``)."""
-    return NeighborIndex(X).graph(k)

@@ -52,7 +52,8 @@ from .assign import NO_TOPIC
 __all__ = ["check_models", "merge_states"]
 
 
-def _check_inputs(cls: type, models: Any, min_similarity: Any) -> tuple[list[Any], float]:
+def check_models(cls: type, models: Any, min_similarity: Any) -> tuple[list[Any], float]:
+    """Validate ``merge_models`` inputs: fitted ``cls`` objects sharing one embedding model."""
     if isinstance(models, (str, bytes)) or not isinstance(models, Sequence):
         raise InputError(f"models must be a list of fitted TopicModel objects; got {type(models).__name__}")
     models = list(models)
@@ -230,11 +231,6 @@ def merge_states(states: list[TopicState], min_similarity: float, describer: Des
         for t in state.topic_ids:
             state.custom_labels.setdefault(int(t), state.names[int(t)])
     return state
-
-
-def check_models(cls: type, models: Any, min_similarity: Any) -> tuple[list[Any], float]:
-    """Validate ``merge_models`` inputs: fitted ``cls`` objects sharing one embedding model."""
-    return _check_inputs(cls, models, min_similarity)
 
 
 def _stack_neighbors(parts: list[np.ndarray], fill: float) -> np.ndarray:
