@@ -226,15 +226,17 @@ def test_save_load_after_partial_fit(tmp_path, dblp, streamed):
 
 
 def test_errors_for_non_incremental_stages(dblp):
-    from sklearn.cluster import HDBSCAN
+    from sklearn.cluster import HDBSCAN, MiniBatchKMeans
     from sklearn.decomposition import PCA
     from sklearn.feature_extraction.text import CountVectorizer
 
     docs, emb = _batches(dblp, 1)[0]
     with pytest.raises(InputError, match="umap_model.*IncrementalPCA"):
         TopicModel().partial_fit(docs, embeddings=emb)
-    with pytest.raises(InputError, match="umap_model.*IncrementalPCA"):
+    with pytest.raises(InputError, match="hdbscan_model.*MiniBatchKMeans"):  # PCA itself is accepted (fit once)
         TopicModel(umap_model=PCA(5)).partial_fit(docs, embeddings=emb)
+    with pytest.raises(InputError, match="umap_model must have partial_fit.*got str"):
+        TopicModel(umap_model="pca", hdbscan_model=MiniBatchKMeans(5)).partial_fit(docs, embeddings=emb)
     with pytest.raises(InputError, match="hdbscan_model.*MiniBatchKMeans"):
         _model(clusterer=HDBSCAN()).partial_fit(docs, embeddings=emb)
     with pytest.raises(InputError, match="vectorizer_model.*OnlineCountVectorizer"):

@@ -404,7 +404,41 @@ ARRAY_CASES = {
         None,
         r"array 'class_term_data' must hold finite numbers >= 0",
     ),
+    "a document layout with other rows": (
+        lambda a: a.update(doc_layout=np.zeros((7, 2), dtype=np.float32)),
+        None,
+        r"array 'doc_layout' has shape \[7, 2\]; expected 0 or 300 rows",
+    ),
+    "a document layout with NaN": (
+        lambda a: a.update(doc_layout=np.full((300, 2), np.nan, dtype=np.float32)),
+        None,
+        r"array 'doc_layout' must hold finite numbers",
+    ),
+    "a bad training fingerprint": (
+        None,
+        lambda m: m.update(training_fingerprint="not hex"),
+        r"field 'training_fingerprint' must be '' or 32 lowercase hex digits",
+    ),
 }
+
+
+def test_the_document_layout_round_trips_and_older_files_without_it_load(model, tmp_path):
+    import dataclasses
+
+    layout = np.random.default_rng(0).normal(size=(300, 2)).astype(np.float32)
+    with_layout = TopicModel()
+    with_layout.__dict__.update(model.__dict__)
+    with_layout.state_ = dataclasses.replace(model.state_, doc_layout=layout)
+    with_layout.save(tmp_path / "a")
+    np.testing.assert_array_equal(TopicModel.load(tmp_path / "a").state_.doc_layout, layout)
+    model.save(tmp_path / "b")  # no layout: an empty array is saved
+    assert TopicModel.load(tmp_path / "b").state_.doc_layout.shape == (0, 2)
+
+    def drop_layout(arrays):
+        arrays.pop("doc_layout")
+
+    rewrite_arrays(tmp_path / "b", drop_layout)  # a file written before the layout existed
+    assert TopicModel.load(tmp_path / "b").state_.doc_layout.shape == (0, 2)
 
 
 @pytest.mark.parametrize("case", sorted(ARRAY_CASES))

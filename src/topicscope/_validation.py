@@ -124,3 +124,21 @@ def check_labels(y: Any, n_rows: int, *, name: str = "y") -> np.ndarray:
     if (arr < -1).any():
         raise InputError(f"{name} must hold integers >= -1 (-1 for unlabelled); got {int(arr.min())}")
     return arr.astype(np.int64)
+
+
+LANGUAGES = ("english", "multilingual")
+
+
+def check_language(language: Any, embedding_model: Any) -> None:
+    """``language``: "english", or "multilingual" with an ``embedding_model`` (none ships offline)."""
+    if not isinstance(language, str) or language.lower() not in LANGUAGES:
+        raise InputError(
+            f"language must be one of {list(LANGUAGES)} (for another language use 'multilingual' with a "
+            f"multilingual embedding_model); got {language!r}"
+        )
+    if language.lower() == "multilingual" and embedding_model is None:
+        raise InputError(
+            "language='multilingual' needs a multilingual embedding_model, and none ships offline with topicscope: "
+            "pass embedding_model='paraphrase-multilingual-MiniLM-L12-v2' (BERTopic's choice, loaded from your "
+            "Hugging Face cache) or another multilingual sentence-transformers model or folder"
+        )

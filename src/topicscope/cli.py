@@ -17,38 +17,49 @@ class CLIError(Exception):
     """A user error reported as one line on stderr with exit code 2."""
 
 
-def read_documents(path: Path, text_column: str | None) -> list[str]:
-    """Read documents from .txt (one a line), .csv/.tsv/.jsonl/.parquet (with a text column)."""
+def read_frame(path: Path) -> Any:
+    """Read a corpus file into a DataFrame: .txt (one document a line, column ``text``), .csv, .tsv,
+    .jsonl or .parquet."""
+    import pandas as pd
+
     if not path.is_file():
         raise CLIError(f"input file not found: {path}")
     suffix = path.suffix.lower()
     if suffix == ".txt":
         with path.open(encoding="utf-8") as fh:
-            docs = [line.rstrip("\n") for line in fh]
-    elif suffix in {".csv", ".tsv", ".jsonl", ".parquet"}:
-        import pandas as pd
+            return pd.DataFrame({"text": [line.rstrip("\n") for line in fh]})
+    if suffix == ".parquet":
+        try:
+            return pd.read_parquet(path)
+        except ImportError as exc:
+            raise CLIError('reading .parquet needs pyarrow: pip install "topicscope[parquet]"') from exc
+    if suffix == ".jsonl":
+        return pd.read_json(path, lines=True, dtype=False)
+    if suffix in {".csv", ".tsv"}:
+        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+    raise CLIError(f"unsupported input type {suffix!r}: use .txt, .csv, .tsv, .jsonl or .parquet")
 
-        if suffix == ".parquet":
-            try:
-                frame = pd.read_parquet(path)
-            except ImportError as exc:
-                raise CLIError('reading .parquet needs pyarrow: pip install "topicscope[parquet]"') from exc
-        elif suffix == ".jsonl":
-            frame = pd.read_json(path, lines=True)
-        else:
-            frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
-        column = text_column or "text"
-        if column not in frame.columns:
-            raise CLIError(
-                f"column {column!r} not found in {path.name}; columns are {list(frame.columns)[:20]} "
-                "(choose one with --text-column)"
-            )
-        docs = frame[column].fillna("").astype(str).tolist()
-    else:
-        raise CLIError(f"unsupported input type {suffix!r}: use .txt, .csv, .tsv, .jsonl or .parquet")
+
+def frame_column(frame: Any, column: str, path: Path, option: str) -> Any:
+    """``frame[column]``, or a CLIError naming the option and the columns there are."""
+    if column not in frame.columns:
+        raise CLIError(
+            f"column {column!r} not found in {path.name}; columns are {list(frame.columns)[:20]} "
+            f"(choose one with {option})"
+        )
+    return frame[column]
+
+
+def frame_documents(frame: Any, path: Path, text_column: str | None) -> list[str]:
+    docs = frame_column(frame, text_column or "text", path, "--text-column").fillna("").astype(str).tolist()
     if not any(d.strip() for d in docs):
         raise CLIError(f"the corpus in {path} is empty")
     return docs
+
+
+def read_documents(path: Path, text_column: str | None) -> list[str]:
+    """Read documents from .txt (one a line), .csv/.tsv/.jsonl/.parquet (with a text column)."""
+    return frame_documents(read_frame(path), path, text_column)
 
 
 def _load_embeddings(path: str | None) -> Any:
@@ -124,13 +135,19 @@ def cmd_transform(args: argparse.Namespace) -> None:
     out = pd.DataFrame(
         {"document": range(len(docs)), "topic": topics, "name": [names[t] for t in topics], "probability": prob}
     )
-    custom = model.custom_labels_
+    custom = _custom_names(model)
     if custom:
-        out["custom_name"] = [custom.get(t, names[t]) for t in topics]
+        out["custom_name"] = [custom[t] for t in topics]
     write_csv(out, args.output)
     _status(
         f"wrote topics of {len(docs)} documents to {'standard output' if args.output == '-' else args.output}", args
     )
+
+
+def _custom_names(model: Any) -> dict[int, str] | None:
+    """Topic id -> custom label (``custom_labels_`` is a list in topic order), or None without labels."""
+    custom = model.custom_labels_
+    return None if custom is None else dict(zip(model.topic_labels_, custom))
 
 
 def _status(message: str, args: argparse.Namespace) -> None:
@@ -194,6 +211,74 @@ def cmd_corpus(args: argparse.Namespace) -> None:
     print(f"wrote {len(rows)} docstrings from {packages} installed packages to {args.out}")
 
 
+def _corpus_topics(model: Any, docs: list[str], embeddings: str | None) -> list[int] | None:
+    """None when ``docs`` are the model's training documents (their topics are known), else their topics
+    from ``transform`` (with ``--embeddings`` when given)."""
+    if model._training_topics(docs) is not None:
+        return None
+    _status_err("the corpus is not the model's training corpus: assigning its documents with transform")
+    topics, _ = model.transform(docs, embeddings=_load_embeddings(embeddings))
+    return topics
+
+
+def _status_err(message: str) -> None:
+    print(f"topicscope: {message}", file=sys.stderr)
+
+
+def cmd_over_time(args: argparse.Namespace) -> None:
+    from .model import TopicModel
+
+    model = _load(TopicModel, args.model)
+    path = Path(args.input)
+    frame = read_frame(path)
+    docs = frame_documents(frame, path, args.text_column)
+    timestamps = frame_column(frame, args.timestamp_column, path, "--timestamp-column").tolist()
+    if args.nr_bins is not None and args.nr_bins < 1:
+        raise CLIError(f"--nr-bins must be an integer >= 1; got {args.nr_bins}")
+    table = model.topics_over_time(
+        docs,
+        timestamps,
+        topics=_corpus_topics(model, docs, args.embeddings),
+        nr_bins=args.nr_bins,
+        datetime_format=args.datetime_format,
+    )
+    write_csv(table, args.output)
+    _status(f"wrote {len(table)} rows (topic x time bin) to {args.output}", args)
+
+
+def cmd_per_class(args: argparse.Namespace) -> None:
+    from .model import TopicModel
+
+    model = _load(TopicModel, args.model)
+    path = Path(args.input)
+    frame = read_frame(path)
+    docs = frame_documents(frame, path, args.text_column)
+    classes = frame_column(frame, args.class_column, path, "--class-column").tolist()
+    topics = _corpus_topics(model, docs, args.embeddings)
+    table = model.topics_per_class(docs, classes, topics=topics)
+    write_csv(table, args.output)
+    _status(f"wrote {len(table)} rows (topic x class) to {args.output}", args)
+
+
+def cmd_hierarchy(args: argparse.Namespace) -> None:
+    from .model import TopicModel
+
+    model = _load(TopicModel, args.model)
+    docs = read_documents(Path(args.input), args.text_column) if args.input else None
+    hier = model.hierarchical_topics(docs)
+    print(model.get_topic_tree(hier, max_distance=args.max_distance, tight_layout=args.tight), end="")
+
+
+def cmd_find(args: argparse.Namespace) -> None:
+    from .model import TopicModel
+
+    model = _load(TopicModel, args.model)
+    topics, similarities = model.find_topics(args.term, top_n=args.top_n)
+    names = _custom_names(model) or model.topic_labels_
+    for topic, similarity in zip(topics, similarities):
+        print(f"{topic}\t{similarity:.3f}\t{names[topic]}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="topicscope", description="Topic modelling from the command line.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -237,6 +322,40 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("--min-similarity", type=float, default=0.7)
     merge.add_argument("--show", type=int, default=30)
     merge.set_defaults(func=cmd_merge)
+
+    over = sub.add_parser("over-time", help="topics over time: words and document counts per topic and time bin")
+    over.add_argument("model")
+    over.add_argument("input", help="a corpus with a text column and a timestamp column")
+    over.add_argument("--timestamp-column", required=True)
+    over.add_argument("--nr-bins", type=int, default=None, help="equal-width time bins (default: one per timestamp)")
+    over.add_argument("--datetime-format", default=None, help="strptime format of the timestamps (default: inferred)")
+    over.add_argument("--output", required=True, help="CSV to write (Topic, Words, Frequency, Timestamp), or -")
+    over.add_argument("--text-column")
+    over.add_argument("--embeddings", help="embeddings of the corpus (.npy) when it is not the training corpus")
+    over.set_defaults(func=cmd_over_time)
+
+    per_class = sub.add_parser("per-class", help="topics per class: words and document counts per topic and class")
+    per_class.add_argument("model")
+    per_class.add_argument("input", help="a corpus with a text column and a class column")
+    per_class.add_argument("--class-column", required=True)
+    per_class.add_argument("--output", required=True, help="CSV to write (Topic, Words, Frequency, Class), or -")
+    per_class.add_argument("--text-column")
+    per_class.add_argument("--embeddings", help="embeddings of the corpus (.npy) when it is not the training corpus")
+    per_class.set_defaults(func=cmd_per_class)
+
+    hierarchy = sub.add_parser("hierarchy", help="print the hierarchy of a saved model's topics as a tree")
+    hierarchy.add_argument("model")
+    hierarchy.add_argument("input", nargs="?", help="the training corpus (optional: it is checked, not needed)")
+    hierarchy.add_argument("--text-column")
+    hierarchy.add_argument("--max-distance", type=float, default=None, help="collapse branches joined above this")
+    hierarchy.add_argument("--tight", action="store_true", help="narrow indentation")
+    hierarchy.set_defaults(func=cmd_hierarchy)
+
+    find = sub.add_parser("find", help="the topics most similar to a search term")
+    find.add_argument("model")
+    find.add_argument("term")
+    find.add_argument("--top-n", type=int, default=5)
+    find.set_defaults(func=cmd_find)
 
     corpus = sub.add_parser("corpus", help="build a real offline corpus: docstrings of installed packages")
     corpus.add_argument("--out", required=True, help=".jsonl to write (text, label = package)")

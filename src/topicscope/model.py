@@ -10,11 +10,16 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ._logging import logger, stage, verbose_logging
-from ._validation import check_documents, check_embeddings, check_int, check_labels
+from ._validation import check_documents, check_embeddings, check_int, check_labels, check_language
 from .clustering import is_classifier_like
 from .components import FittedComponents, unfitted_copy
 from .embedding import Embedder, resolve_embedder
 from .exceptions import InputError, NotFittedError
+from .methods.edit import EditMethods
+from .methods.hierarchy import HierarchyMethods
+from .methods.outliers import OutlierMethods
+from .methods.over_time import OverTimeMethods
+from .methods.viz import VizMethods
 from .neighbors import index_vectors
 from .state import TopicState
 from .topics import Describer, check_representation_model
@@ -25,17 +30,22 @@ from .verbs.online import OnlineStages
 from .verbs.zeroshot import check_zeroshot_params
 
 
-class TopicModel(BaseEstimator):
+class TopicModel(HierarchyMethods, OverTimeMethods, OutlierMethods, EditMethods, VizMethods, BaseEstimator):
     """Turn documents into named topics: embed -> reduce -> cluster -> c-TF-IDF -> represent.
 
     Parameters keep BERTopic's names so its users' code ports with an import change.
 
     Parameters
     ----------
+    language : "english" (the packaged all-MiniLM-L6-v2 is the default embedding model) or
+        "multilingual" (no multilingual model ships offline: pass ``embedding_model`` too).
     top_n_words : words kept per topic.
     n_gram_range : n-gram range of the default vectorizer.
     min_topic_size : the smallest topic (HDBSCAN's ``min_cluster_size``).
     nr_topics : None, an int (merge the most similar topics until that many remain) or "auto".
+    low_memory : True keeps less in memory after fit: the training documents' term counts are
+        dropped (verbs given the training documents then count them again). The default UMAP reducer
+        always runs in UMAP's low-memory mode, whatever this says (see docs/porting.md).
     calculate_probabilities : return the full document-topic probability matrix.
     seed_topic_list : lists of seed words (guided topic modelling).
     zeroshot_topic_list, zeroshot_min_similarity : named topics matched by cosine similarity.
@@ -63,10 +73,12 @@ class TopicModel(BaseEstimator):
 
     def __init__(
         self,
+        language: str = "english",
         top_n_words: int = 10,
         n_gram_range: tuple[int, int] = (1, 1),
         min_topic_size: int = 10,
         nr_topics: int | str | None = None,
+        low_memory: bool = False,
         calculate_probabilities: bool = False,
         seed_topic_list: list[list[str]] | None = None,
         zeroshot_topic_list: list[str] | None = None,
@@ -80,10 +92,12 @@ class TopicModel(BaseEstimator):
         verbose: bool = False,
         random_state: int | None = None,
     ) -> None:
+        self.language = language
         self.top_n_words = top_n_words
         self.n_gram_range = n_gram_range
         self.min_topic_size = min_topic_size
         self.nr_topics = nr_topics
+        self.low_memory = low_memory
         self.calculate_probabilities = calculate_probabilities
         self.seed_topic_list = seed_topic_list
         self.zeroshot_topic_list = zeroshot_topic_list
@@ -99,6 +113,9 @@ class TopicModel(BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
     def _check_params(self, n_docs: int) -> None:
+        check_language(self.language, self.embedding_model)
+        if not isinstance(self.low_memory, (bool, np.bool_)):
+            raise InputError(f"low_memory must be True or False; got {self.low_memory!r}")
         check_int(self.top_n_words, "top_n_words", minimum=1)
         check_int(self.min_topic_size, "min_topic_size", minimum=2)
         ngr = self.n_gram_range
@@ -170,7 +187,19 @@ class TopicModel(BaseEstimator):
             emb = self._embed_documents(docs, embeddings)
             # The model is loaded only if a stage really needs it (zero-shot names, KeyBERT words).
             self.probabilities_ = None
-            self.state_, self.stages_ = fit_topics(self, docs, emb, labels, self._embed_fn())
+            try:
+                embed = self._embed_fn()
+            except InputError as exc:
+                if embeddings is None:
+                    raise
+                raise InputError(
+                    f"{exc}. Precomputed embeddings were given, so embedding_model is only needed to embed new "
+                    "text (transform of new documents, zero-shot topics, KeyBERTInspired, find_topics): pass "
+                    "embedding_model=None (the packaged default) or a real model"
+                ) from None
+            self.state_, self.stages_ = fit_topics(self, docs, emb, labels, embed)
+            if self.low_memory:
+                self.state_.training_doc_term = None
         return self
 
     def fit_transform(
@@ -203,6 +232,42 @@ class TopicModel(BaseEstimator):
         if len(documents) != n:
             raise InputError(f"docs must be the {n} training documents, in order; got {len(documents)}")
         return documents
+
+    def _vectorizer(self) -> Any:
+        """The fitted vectorizer; for a model without one (loaded from settings it could not save),
+        ``vectorizer_model`` or the default vectorizer."""
+        from .vectorize import default_vectorizer
+
+        for vectorizer in (getattr(getattr(self, "stages_", None), "vectorizer", None), self.vectorizer_model):
+            if callable(getattr(vectorizer, "build_analyzer", None)):
+                return vectorizer
+        return default_vectorizer(self.n_gram_range)
+
+    def _analyzer(self) -> Any:
+        """The fitted vectorizer's text -> terms function."""
+        return self._vectorizer().build_analyzer()
+
+    def _doc_term(self, docs: list[str]) -> Any:
+        """Term counts of ``docs`` over the fitted vocabulary (fit's own matrix for the training documents)."""
+        from .vectorize import doc_term_for
+
+        state = self._state()
+        return doc_term_for(
+            docs, state.vocabulary, self._analyzer(), state.training_fingerprint, state.training_doc_term
+        )
+
+    def _training_topics(self, docs: list[str]) -> np.ndarray | None:
+        """The training topics when ``docs`` are the training documents (same text, same order), else None.
+
+        Recognised by the fingerprint of their text kept at fit (saved with the model); a model that
+        has none (merged, online) recognises nothing.
+        """
+        from .vectorize import text_fingerprint
+
+        state = self._state()
+        if not state.training_fingerprint or len(docs) != len(state.doc_topics):
+            return None
+        return state.doc_topics if text_fingerprint(docs) == state.training_fingerprint else None
 
     def _report_probabilities(self, shares: np.ndarray, topics: np.ndarray) -> np.ndarray:
         """The probabilities returned to users (see ``verbs.assign.report_probabilities``)."""
@@ -266,9 +331,10 @@ class TopicModel(BaseEstimator):
     @topics_.setter
     def topics_(self, value: Any) -> None:
         raise InputError(
-            "topics_ is read-only: it is the topic of every document the model was fitted on (after partial_fit, "
-            "of every batch so far, where BERTopic keeps only the last batch), so BERTopic's "
-            "`topic_model.topics_ = topics` after an online loop is not needed; see docs/porting.md"
+            "topics_ is read-only: its topics must stay in step with the topic sizes, words and probabilities. "
+            "After reduce_outliers, call topic_model.update_topics(docs, topics=new_topics), which changes all of "
+            "them; after an online loop it is not needed (topics_ holds every batch, where BERTopic keeps only "
+            "the last one); see docs/porting.md"
         )
 
     @property
@@ -285,8 +351,38 @@ class TopicModel(BaseEstimator):
         return self._state().topic_embeddings
 
     @property
-    def custom_labels_(self) -> dict[int, str] | None:
-        return self._state().custom_labels
+    def custom_labels_(self) -> list[str] | None:
+        """BERTopic's attribute: the custom labels in topic order (-1 first when present), or None."""
+        state = self._state()
+        if state.custom_labels is None:
+            return None
+        return [state.custom_labels.get(int(t), state.names[int(t)]) for t in state.topic_ids]
+
+    # The components fit used (BERTopic exposes them as umap_model, hdbscan_model, ... after fit;
+    # here those keep what was passed, None by default, and these hold the fitted copies).
+    @property
+    def umap_model_(self) -> Any:
+        """The fitted reducer (None for a loaded or merged model, which keep no executable component)."""
+        return getattr(self._fitted_stages(), "reducer", None)
+
+    @property
+    def hdbscan_model_(self) -> Any:
+        """The fitted clusterer (None for a loaded or merged model)."""
+        return getattr(self._fitted_stages(), "clusterer", None)
+
+    @property
+    def vectorizer_model_(self) -> Any:
+        """The fitted vectorizer (None for a loaded model: its vocabulary is ``state_.vocabulary``)."""
+        return getattr(self._fitted_stages(), "vectorizer", None)
+
+    @property
+    def ctfidf_model_(self) -> Any:
+        """The c-TF-IDF model whose settings weigh the topic words."""
+        return getattr(self._fitted_stages(), "ctfidf", None)
+
+    def _fitted_stages(self) -> FittedComponents | None:
+        self._state()
+        return getattr(self, "stages_", None)
 
     @property
     def topic_aspects_(self) -> dict[str, dict[int, list[tuple[str, float]]]]:
@@ -510,38 +606,6 @@ class TopicModel(BaseEstimator):
                 reducer=None, clusterer=None, vectorizer=stages.vectorizer, ctfidf=stages.ctfidf
             )
         return self
-
-    def hierarchical_topics(
-        self,
-        docs: Sequence[str] | None = None,
-        use_ctfidf: bool = True,
-        linkage_function: Any = None,
-        distance_function: Any = None,
-    ) -> Any:
-        """The hierarchy of the topics (BERTopic's DataFrame; see ``verbs.hierarchy``).
-
-        ``docs`` (BERTopic's first argument) are not needed: parents are named from the summed
-        class-term counts kept at fit. When given, they are checked against the training documents.
-        """
-        from .verbs.hierarchy import hierarchical_topics
-
-        state = self._state()
-        if docs is not None:
-            self._training_docs(docs)
-        return hierarchical_topics(
-            state,
-            self._describer().ctfidf,
-            use_ctfidf=bool(use_ctfidf),
-            linkage_function=linkage_function,
-            distance_function=distance_function,
-        )
-
-    @staticmethod
-    def get_topic_tree(hier_topics: Any, max_distance: float | None = None, tight_layout: bool = False) -> str:
-        """The output of ``hierarchical_topics`` as a printable tree (BERTopic's layout)."""
-        from .verbs.hierarchy import topic_tree
-
-        return topic_tree(hier_topics, max_distance=max_distance, tight_layout=tight_layout)
 
     @classmethod
     def merge_models(

@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 
 EXACT_LIMIT = 8000
+# Neighbours per document in the graph built at fit (clustering, core documents, probabilities).
+GRAPH_K = 15
 # HNSW settings, chosen for recall@10 >= 0.95 on 20newsgroups and octis_dblp (see module doc):
 # the graph holds int8-quantised vectors (4x less distance work than float32), each search takes
 # CANDIDATES candidates from it and re-ranks them exactly with the float32 vectors.

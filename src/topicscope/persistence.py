@@ -36,6 +36,7 @@ from .exceptions import InputError, PersistenceError
 from .persistence_checks import Fields, check_csr, check_topic_values, parse_json, show
 from .persistence_fields import ARRAYS_FILE, SCALAR_PARAMS, Saved, info_json, read_fields
 from .state import TopicState
+from .vectorize.vocabulary import analyzer_settings, rebuild_vectorizer
 from .verbs.assign import NO_TOPIC
 
 FORMAT = "topicscope-model"
@@ -58,9 +59,11 @@ _ARRAYS = {
     "zeroshot_embeddings": ("float32", 2),
     "neighbor_topics": ("int64", 2),
     "neighbor_weights": ("float32", 2),
+    "doc_layout": ("float32", 2),
 }
 _CTFIDF_ARRAYS = ("ctfidf_data", "ctfidf_indices", "ctfidf_indptr")
 _SINCE_V2 = ("neighbor_topics", "neighbor_weights")  # absent from version-1 files
+_OPTIONAL = ("doc_layout",)  # absent from files written before the 2-D layout existed
 
 
 # ---------------------------------------------------------------------------------------- saving
@@ -215,6 +218,9 @@ def save_model(
         "params": params,
         "components": components,
         "ctfidf": ctfidf.get_params() if ctfidf is not None else None,
+        "vectorizer": analyzer_settings(getattr(model.stages_, "vectorizer", None))
+        if getattr(model, "stages_", None)
+        else None,
         "save_ctfidf": save_ctfidf,
         "topic_ids": [int(t) for t in state.topic_ids],
         "sizes": [int(s) for s in state.sizes],
@@ -228,6 +234,7 @@ def save_model(
         "info": info_json(state),
         "labels_given": bool(state.labels_given),
         "topic_mapper": {str(t): int(m) for t, m in state.topic_mapper.items()},
+        "training_fingerprint": state.training_fingerprint,
     }
     ct = sp.csr_matrix(state.class_term)
     cw = sp.csr_matrix(state.ctfidf)
@@ -245,6 +252,7 @@ def save_model(
         "zeroshot_embeddings": np.ascontiguousarray(state.zeroshot_embeddings, dtype=np.float32),
         "neighbor_topics": np.ascontiguousarray(state.neighbor_topics, dtype=np.int64),
         "neighbor_weights": np.ascontiguousarray(state.neighbor_weights, dtype=np.float32),
+        "doc_layout": np.ascontiguousarray(state.doc_layout, dtype=np.float32),
     }
     if not save_ctfidf:  # derived from class_term at load (class_term stays: reduce, merge and online need it)
         for name in _CTFIDF_ARRAYS:
@@ -318,7 +326,9 @@ def _load_arrays(path: Path, saved: Saved, meta_path: Path) -> dict[str, np.ndar
     expected = {
         k: v
         for k, v in _ARRAYS.items()
-        if (saved.has_ctfidf or k not in _CTFIDF_ARRAYS) and (saved.version >= 2 or k not in _SINCE_V2)
+        if (saved.has_ctfidf or k not in _CTFIDF_ARRAYS)
+        and (saved.version >= 2 or k not in _SINCE_V2)
+        and (k not in _OPTIONAL or k in arrays)
     }
     if set(arrays) != set(expected):
         missing, extra = sorted(set(expected) - set(arrays)), sorted(set(arrays) - set(expected))
@@ -396,6 +406,15 @@ def _check_arrays(arrays: dict[str, np.ndarray], saved: Saved, file: Path) -> No
         )
     for name in ("topic_embeddings", "index_embeddings", "zeroshot_embeddings"):
         need(bool(np.isfinite(arrays[name]).all()), f"array {name!r} must hold finite numbers")
+    layout = arrays.get("doc_layout")
+    if layout is not None:
+        rows = arrays["doc_topics"].shape[0]
+        need(
+            layout.shape[1] == 2 and layout.shape[0] in (0, rows),
+            f"array 'doc_layout' has shape {list(layout.shape)}; expected 0 or {rows} rows (one per document, "
+            "array 'doc_topics') of 2 columns",
+        )
+        need(bool(np.isfinite(layout).all()), "array 'doc_layout' must hold finite numbers")
 
 
 def load_model(cls: type, path: Path, *, embedding_model: Any = None) -> Any:
@@ -451,10 +470,22 @@ def load_model(cls: type, path: Path, *, embedding_model: Any = None) -> Any:
         neighbor_topics=arrays.get("neighbor_topics", arrays["doc_topics"][:, None]),
         neighbor_weights=arrays.get("neighbor_weights", np.ones((len(arrays["doc_topics"]), 1), dtype=np.float32)),
         labels_given=saved.labels_given,
+        training_fingerprint=saved.training_fingerprint,
+        doc_layout=arrays.get("doc_layout", np.zeros((0, 2), dtype=np.float32)),
         topic_mapper=saved.topic_mapper
         if saved.topic_mapper is not None
         else {int(t): int(t) for t in saved.topic_ids},
     )
     model.state_ = state
-    model.stages_ = FittedComponents(reducer=None, clusterer=None, vectorizer=None, ctfidf=ctfidf_model)
+    vectorizer = None
+    if saved.vectorizer is not None:
+        vectorizer = rebuild_vectorizer(saved.vectorizer, vocab)
+    elif saved.vectorizer_class is not None:
+        logger.info(
+            "%s: the vectorizer_model (%s) was not saved (only CountVectorizer settings are): new documents are "
+            "counted with the default analyzer over the saved vocabulary",
+            path,
+            saved.vectorizer_class.rsplit(".", 1)[-1],
+        )
+    model.stages_ = FittedComponents(reducer=None, clusterer=None, vectorizer=vectorizer, ctfidf=ctfidf_model)
     return model

@@ -17,6 +17,8 @@ from .state import OnlineInfo, TopicState, ZeroShotInfo
 
 ARRAYS_FILE = "arrays.safetensors"
 SCALAR_PARAMS = (
+    "language",
+    "low_memory",
     "top_n_words",
     "n_gram_range",
     "min_topic_size",
@@ -53,6 +55,9 @@ class Saved:
     arrays: dict[str, Any] | None  # the integrity record (format version 2)
     labels_given: bool = False
     topic_mapper: dict[int, int] | None = None
+    training_fingerprint: str = ""
+    vectorizer_class: str | None = None  # the class of the vectorizer_model given at fit (informative)
+    vectorizer: dict[str, Any] | None = None  # the fitted vectorizer's analyzer settings
 
 
 def _optional(f: Fields, value: Any, field: str, read: Any) -> Any:
@@ -73,6 +78,8 @@ def _param_readers(f: Fields) -> dict[str, Any]:
         return value if isinstance(value, bool) else f.int_(value, field, low=0)
 
     return {
+        "language": f.str_,
+        "low_memory": f.bool_,
         "top_n_words": lambda v, k: f.int_(v, k, low=1, high=1_000_000),
         "n_gram_range": n_gram_range,
         "min_topic_size": lambda v, k: f.int_(v, k, low=1),
@@ -221,6 +228,57 @@ def _read_info(f: Fields, raw: Any, topics: set[int]) -> dict[str, Any]:
     return out
 
 
+def _read_vectorizer_class(f: Fields, raw: Any) -> str | None:
+    value = f.dict_(raw, "components").get("vectorizer_model")
+    return None if value is None else f.str_(value, "components.vectorizer_model")
+
+
+def _read_vectorizer(f: Fields, raw: Any) -> dict[str, Any] | None:
+    """The saved analyzer settings (vectorize.vocabulary.ANALYZER_SETTINGS), each checked."""
+    if raw is None:
+        return None
+    out: dict[str, Any] = {}
+    for name, value in f.dict_(raw, "vectorizer").items():
+        where = f"vectorizer.{name}"
+        if name == "lowercase":
+            out[name] = f.bool_(value, where)
+        elif name == "strip_accents":
+            if value not in (None, "ascii", "unicode"):
+                f.fail(where, "null, 'ascii' or 'unicode'", value)
+            out[name] = value
+        elif name == "stop_words":
+            out[name] = value if value in (None, "english") else f.str_list(value, where)
+        elif name == "token_pattern":
+            out[name] = None if value is None else f.str_(value, where)
+        elif name == "ngram_range":
+            lo, hi = (
+                f.int_(v, f"{where}[{i}]", low=1, high=1000) for i, v in enumerate(f.list_(value, where, length=2))
+            )
+            if lo > hi:
+                f.fail(where, "a pair (min_n, max_n) with min_n <= max_n", value)
+            out[name] = [lo, hi]
+        elif name == "analyzer":
+            if value not in ("word", "char", "char_wb"):
+                f.fail(where, "'word', 'char' or 'char_wb'", value)
+            out[name] = value
+        else:
+            f.fail(
+                "vectorizer",
+                "settings among lowercase, strip_accents, stop_words, token_pattern, ngram_range, analyzer",
+                name,
+            )
+    if "ngram_range" not in out:
+        f.fail("vectorizer.ngram_range", "a pair (min_n, max_n)", None)
+    return out
+
+
+def _read_fingerprint(f: Fields, raw: Any) -> str:
+    value = f.str_(raw, "training_fingerprint")
+    if value and (len(value) != 32 or any(c not in "0123456789abcdef" for c in value)):
+        f.fail("training_fingerprint", "'' or 32 lowercase hex digits", value)
+    return value
+
+
 def _read_topic_mapper(f: Fields, raw: Any, topics: set[int]) -> dict[int, int] | None:
     """Fit-time topic id -> current topic id (absent from version-1 files: the identity)."""
     if raw is None:
@@ -310,4 +368,7 @@ def read_fields(meta: dict[str, Any], f: Fields) -> Saved:
         arrays=_read_arrays_record(f, f.key(meta, "arrays")) if version >= 2 else None,
         labels_given=f.bool_(meta.get("labels_given", False), "labels_given"),
         topic_mapper=_read_topic_mapper(f, meta.get("topic_mapper"), topics),
+        training_fingerprint=_read_fingerprint(f, meta.get("training_fingerprint", "")),
+        vectorizer_class=_read_vectorizer_class(f, meta.get("components", {})),
+        vectorizer=_read_vectorizer(f, meta.get("vectorizer")),
     )

@@ -15,17 +15,21 @@ from ._logging import logger, stage
 from .clustering import LabelsGiven, default_clusterer, fit_cluster, is_classifier_like
 from .components import FittedComponents, unfitted_copy
 from .exceptions import InputError
-from .neighbors import NeighborIndex
+from .neighbors import GRAPH_K, NeighborIndex
 from .reduction import default_reducer, fit_reduce
 from .state import TopicState, ZeroShotInfo
 from .topics import Describer, build_state, core_documents
-from .vectorize import ClassTfidfTransformer, class_term_counts, default_vectorizer, fit_doc_term
+from .vectorize import (
+    ClassTfidfTransformer,
+    class_term_counts,
+    default_vectorizer,
+    fit_doc_term,
+    text_fingerprint,
+)
 from .verbs.assign import training_neighbors
 from .verbs.guided import guide, seed_words
 from .verbs.reduce import reduce_state
 from .verbs.zeroshot import zeroshot_assign
-
-GRAPH_K = 15
 
 
 def _keeps_label_ids(clusterer: Any) -> bool:
@@ -173,6 +177,7 @@ def fit_topics(
     state = build_state(
         doc_topics=doc_topics, doc_term=doc_term, vocabulary=vocabulary, embeddings=embeddings, documents=documents
     )
+    state.training_fingerprint, state.training_doc_term = text_fingerprint(documents), doc_term
     state.neighbor_topics, state.neighbor_weights = training_neighbors(doc_topics, graph_idx, graph_sim)
     state.labels_given = keep_ids
     state.topic_mapper = {int(t): int(t) for t in state.topic_ids}

@@ -68,9 +68,18 @@ class TopicState:
     neighbor_weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     labels_given: bool = False  # topics are the labels given to fit (manual, supervised): ids are kept
     topic_mapper: dict[int, int] = field(default_factory=dict)  # topic id at fit -> topic id now
+    # A digest of the training documents' text (vectorize.text_fingerprint; saved, the text is not):
+    # verbs recognise the training documents by it. "" when unknown (merged and online models).
+    training_fingerprint: str = ""
+    # The 2-D map of the training documents (rows of doc_topics), computed once (viz) and saved with
+    # the model; (0, 2) until computed. Topics' positions derive from it, so topic edits keep it valid.
+    doc_layout: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.float32))
     # In memory only (never saved: they are training text): central documents per topic.
     candidate_docs: dict[int, list[str]] = field(default_factory=dict, repr=False)
     candidate_embeddings: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    # In memory only: the training documents' term counts (vectorize.counts), so verbs given the
+    # training documents count nothing again.
+    training_doc_term: sp.csr_matrix | None = field(default=None, repr=False, compare=False)
 
     _neighbor_index: Any = field(default=None, repr=False, compare=False)
 

@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_array, check_non_negative
 
 from .._validation import check_float
 from ..exceptions import InputError, NotFittedError
+from .counts import grouped_counts
 
 
 def class_term_counts(
@@ -25,15 +26,15 @@ def class_term_counts(
 
     Row ``i`` belongs to ``topic_ids[i]``; documents whose label is not in ``topic_ids`` are ignored.
     """
-    labels = np.asarray(labels)
-    index = {t: i for i, t in enumerate(topic_ids)}
-    rows = np.array([index.get(int(t), -1) for t in labels], dtype=np.int64)
-    keep = rows >= 0
-    indicator = sp.csr_matrix(
-        (np.ones(int(keep.sum())), (rows[keep], np.flatnonzero(keep))),
-        shape=(len(topic_ids), labels.shape[0]),
-    )
-    return sp.csr_matrix(indicator @ sp.csr_matrix(doc_term, dtype=np.float64))
+    labels = np.asarray(labels, dtype=np.int64)
+    ids = np.asarray(topic_ids, dtype=np.int64)
+    rows = np.full(labels.shape, -1, dtype=np.int64)
+    if len(ids):
+        order = np.argsort(ids, kind="stable")
+        pos = np.minimum(np.searchsorted(ids[order], labels), len(ids) - 1)
+        hit = ids[order][pos] == labels
+        rows[hit] = order[pos][hit]
+    return grouped_counts(doc_term, rows, len(ids))
 
 
 def ctfidf_weights(
@@ -110,6 +111,9 @@ def top_words(weights: sp.spmatrix, vocabulary: Sequence[str] | np.ndarray, n: i
         cols, vals = weights.indices[start:end], weights.data[start:end]
         keep = vals > 0
         cols, vals = cols[keep], vals[keep]
+        if len(vals) > n > 0:  # only values tied with or above the n-th largest can make the cut
+            kth = np.partition(vals, len(vals) - n)[len(vals) - n]
+            cols, vals = cols[vals >= kth], vals[vals >= kth]
         order = np.lexsort((cols, -vals))[:n]
         out.append([(str(vocabulary[c]), float(vals[j])) for j, c in zip(order, cols[order])])
     return out

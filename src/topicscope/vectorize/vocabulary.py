@@ -28,3 +28,41 @@ def fit_doc_term(vectorizer: Any, documents: list[str]) -> tuple[sp.csr_matrix, 
         raise InputError(f"vectorizer_model failed on the documents: {exc}") from exc
     vocab = np.asarray(vectorizer.get_feature_names_out(), dtype=object)
     return sp.csr_matrix(doc_term), vocab
+
+
+# The settings of a vectorizer that decide how text becomes terms, saved with a model so that a
+# loaded model counts new documents as the fitted one did (its vocabulary is saved apart).
+ANALYZER_SETTINGS = ("lowercase", "strip_accents", "stop_words", "token_pattern", "ngram_range", "analyzer")
+
+
+def analyzer_settings(vectorizer: Any) -> dict[str, Any] | None:
+    """JSON-able settings of a scikit-learn ``CountVectorizer`` or an ``OnlineCountVectorizer``, or None
+    when the vectorizer cannot be rebuilt from settings (another class, a callable preprocessor,
+    tokenizer or analyzer)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from .online import OnlineCountVectorizer
+
+    if type(vectorizer) not in (CountVectorizer, OnlineCountVectorizer):
+        return None
+    params = vectorizer.get_params()
+    if params.get("preprocessor") is not None or params.get("tokenizer") is not None:
+        return None
+    out = {name: params[name] for name in ANALYZER_SETTINGS if name in params}
+    out["ngram_range"] = [int(v) for v in out["ngram_range"]]
+    if isinstance(out.get("stop_words"), (list, tuple, set, frozenset)):
+        out["stop_words"] = sorted(str(w) for w in out["stop_words"])
+    if not isinstance(out.get("analyzer", "word"), str) or not isinstance(
+        out.get("stop_words"), (str, list, type(None))
+    ):
+        return None
+    return out
+
+
+def rebuild_vectorizer(settings: dict[str, Any], vocabulary: np.ndarray) -> Any:
+    """A ``CountVectorizer`` with saved ``settings`` and a fixed ``vocabulary`` (what a loaded model counts with)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    params = dict(settings)
+    params["ngram_range"] = tuple(params["ngram_range"])
+    return CountVectorizer(vocabulary={str(t): i for i, t in enumerate(vocabulary)} or None, **params)

@@ -83,21 +83,25 @@ def hierarchical_topics(
     weigher.fit(counts)
     first_parent = max(ids) + 1  # parent ids never collide with topic ids (BERTopic: n + step)
     members: list[list[int]] = [[r] for r in range(n)]  # node -> row positions of its leaves
-    names: list[str] = ["_".join(w for w, _ in state.words.get(t, [])[:NAME_WORDS]) for t in ids]
-    node_id = [str(t) for t in ids]
+    for left, right, _, _ in Z:
+        members.append(sorted(members[int(left)] + members[int(right)]))
+    # Every parent's summed class-term counts from one sparse product, weighed and named at once.
+    sizes = [len(m) for m in members[n:]]
+    membership = sp.csr_matrix(
+        (np.ones(sum(sizes)), (np.repeat(np.arange(n - 1), sizes), np.concatenate(members[n:]))), shape=(n - 1, n)
+    )
+    parent_words = top_words(weigher.transform(membership @ counts[rows]), state.vocabulary, NAME_WORDS)
+    names = ["_".join(w for w, _ in state.words.get(t, [])[:NAME_WORDS]) for t in ids]
+    names += ["_".join(w for w, _ in words) for words in parent_words]
+    node_id = [str(t) for t in ids] + [str(first_parent + step) for step in range(n - 1)]
     records = []
     for step, (left, right, dist, _) in enumerate(Z):
         left, right = int(left), int(right)
-        leaves = sorted(members[left] + members[right])
-        summed = sp.csr_matrix(counts[[rows[r] for r in leaves]].sum(axis=0))
-        words = top_words(weigher.transform(summed), state.vocabulary, NAME_WORDS)[0]
-        name = "_".join(w for w, _ in words)
-        parent = str(first_parent + step)
-        topics = sorted(ids[r] for r in leaves)
-        records.append([parent, name, topics, node_id[left], names[left], node_id[right], names[right], float(dist)])
-        members.append(leaves)
-        names.append(name)
-        node_id.append(parent)
+        topics = sorted(ids[r] for r in members[n + step])
+        records.append(
+            [node_id[n + step], names[n + step], topics, node_id[left], names[left], node_id[right], names[right],
+             float(dist)]
+        )  # fmt: skip
     table = pd.DataFrame(records, columns=COLUMNS)
     table = table.iloc[np.argsort(-table.Parent_ID.astype(int).to_numpy(), kind="stable")]
     return table.reset_index(drop=True)

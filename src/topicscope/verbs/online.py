@@ -72,6 +72,7 @@ class OnlineStages(FittedComponents):
     embedding_sums: dict[int, np.ndarray] = field(default_factory=dict)  # topic -> sum of doc embeddings
     index_seen: dict[int, int] = field(default_factory=dict)  # topic -> documents offered to the index
     index_rows_per_topic: int = INDEX_ROWS_PER_TOPIC
+    reducer_fitted: bool = False  # a reducer without partial_fit is fitted on the first batch only
 
 
 def _incremental(component: Any, name: str, suggestion: str) -> Any:
@@ -88,9 +89,27 @@ def _incremental(component: Any, name: str, suggestion: str) -> Any:
     return component
 
 
+def _fit_once(reducer: Any) -> None:
+    """Check a reducer without ``partial_fit`` can be fitted once and then transform."""
+    if reducer is None:
+        raise InputError(
+            "umap_model must be given for online learning (partial_fit): the default pipeline has no online "
+            "reducer; pass e.g. umap_model=IncrementalPCA(n_components=5) from sklearn.decomposition (learns "
+            "every batch) or PCA(n_components=5) (fitted on the first batch only)"
+        )
+    if not (callable(getattr(reducer, "fit", None)) and callable(getattr(reducer, "transform", None))):
+        raise InputError(
+            f"umap_model must have partial_fit(), or fit() and transform(), for online learning (partial_fit); "
+            f"got {type(reducer).__name__}"
+        )
+
+
 def check_online_params(params: dict[str, Any]) -> None:
     """Refuse settings that cannot learn online (``params``: the TopicModel's ``get_params()``)."""
-    _incremental(params["umap_model"], "umap_model", "IncrementalPCA(n_components=5) from sklearn.decomposition")
+    reducer = params["umap_model"]
+    if reducer is None or not callable(getattr(reducer, "partial_fit", None)):
+        # As in BERTopic, a reducer without partial_fit is fitted on the first batch, then only transforms.
+        _fit_once(reducer)
     _incremental(params["hdbscan_model"], "hdbscan_model", "MiniBatchKMeans(n_clusters=50) from sklearn.cluster")
     vec = params["vectorizer_model"]
     needed = ("partial_fit", "transform", "get_feature_names_out")
@@ -125,8 +144,22 @@ def start_online(params: dict[str, Any], index_rows_per_topic: int | None = None
 
 
 def _cluster(stages: OnlineStages, embeddings: np.ndarray) -> np.ndarray:
-    """Continue the reducer and the clusterer on a batch; the batch's cluster labels."""
-    stages.reducer.partial_fit(embeddings)
+    """Continue the reducer and the clusterer on a batch; the batch's cluster labels.
+
+    A reducer without ``partial_fit`` is fitted on the first batch and only transforms the next
+    ones, as in BERTopic (logged once).
+    """
+    from .._logging import logger
+
+    if callable(getattr(stages.reducer, "partial_fit", None)):
+        stages.reducer.partial_fit(embeddings)
+    elif not stages.reducer_fitted:
+        logger.info(
+            "umap_model %s has no partial_fit: it is fitted on this first batch and only transforms later batches",
+            type(stages.reducer).__name__,
+        )
+        stages.reducer.fit(embeddings)
+    stages.reducer_fitted = True
     reduced = np.asarray(stages.reducer.transform(embeddings), dtype=np.float32)
     stages.clusterer.partial_fit(reduced)
     if callable(getattr(stages.clusterer, "predict", None)):
