@@ -7,7 +7,8 @@
     python benchmarks/run.py --parts C --merge    # rerun C, keep A and B from BENCHMARKS.json, rewrite both
     python benchmarks/run.py --parts C --limit 2000   # part C on samples of 2,000 documents: a smoke test
 
-Parts: A, B, C; C's sections: warm (fit), fit_transform, transform (new documents), cold, embedding.
+Parts: A, B, C, D; C's sections: warm (fit), fit_transform, transform (new documents), cold, embedding;
+D: the analysis verbs (benchmarks/verbs.py).
 A run of every part without --limit writes BENCHMARKS.md / BENCHMARKS.json at the project root; any
 other run writes benchmarks/results/last.md / .json unless --out (or --merge) says otherwise.
 
@@ -31,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 ROOT = Path(__file__).resolve().parents[1]
 C_SECTIONS = ("warm", "fit_transform", "transform", "cold", "embedding")
-ALL_SECTIONS = ("A", "B", *(f"C_{s}" for s in C_SECTIONS))
+ALL_SECTIONS = ("A", "B", *(f"C_{s}" for s in C_SECTIONS), "D")
 
 
 def _machine() -> str:
@@ -61,14 +62,14 @@ def parse_parts(spec: str) -> list[str]:
     """``"A,C"`` -> the section keys to run, in report order; ``C`` stands for its five sections."""
     wanted: set[str] = set()
     for token in (t.strip() for t in spec.split(",") if t.strip()):
-        if token.upper() in ("A", "B"):
+        if token.upper() in ("A", "B", "D"):
             wanted.add(token.upper())
         elif token.upper() == "C":
             wanted.update(f"C_{s}" for s in C_SECTIONS)
         elif token.lower() in C_SECTIONS:
             wanted.add(f"C_{token.lower()}")
         else:
-            raise SystemExit(f"--parts: expected A, B, C or one of {', '.join(C_SECTIONS)}; got {token!r}")
+            raise SystemExit(f"--parts: expected A, B, C, D or one of {', '.join(C_SECTIONS)}; got {token!r}")
     return [s for s in ALL_SECTIONS if s in wanted]
 
 
@@ -155,6 +156,15 @@ def verdicts_c(raw: dict) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------ report
+VERBS_NOTES = """\
+Both libraries work on identical topics: topicscope is fitted with its defaults (hierarchy:
+`nr_topics=100`) on the precomputed embeddings, then BERTopic is fitted in manual mode
+(`BaseCluster`, `BaseDimensionalityReduction`) on topicscope's labels. Each row times the call a
+user makes, the same on both sides, given the training documents (topicscope recognises them by a
+fingerprint and reuses fit's counts; the notes give the time when it must count them again).
+topicscope: best of 3 calls; BERTopic: one call (its calls take seconds). Scripts:
+benchmarks/verbs_over_time.py, verbs_hierarchy.py, verbs_distribution.py."""
+
 TRANSFORM_NOTES = """\
 transform: each library fits a default model (BERTopic(), TopicModel()) on `fit_docs` documents
 with their precomputed embeddings, untimed; then one warm-up `transform` of up to 200 other unseen
@@ -275,6 +285,11 @@ def render(raw: dict, meta: dict) -> tuple[str, list[str]]:
         )
     if c:
         sections.append("## C. Speed and memory\n\n" + "\n\n".join(c))
+    if "D" in raw:
+        import verbs
+
+        verdicts += verbs.verdicts_d(raw["D"])
+        sections.append("## D. Analysis verbs\n\n" + VERBS_NOTES + "\n\n" + table(raw["D"], verbs.COLUMNS))
     sections.insert(1, "## Targets\n\n" + "\n".join(f"- {v}" for v in verdicts) + "\n")
     tried = Path(__file__).resolve().parent / "tried.md"
     if tried.is_file():
@@ -360,6 +375,10 @@ def main() -> None:
             raw[key] = speed.cold(log=log, **lim)
         elif key == "C_embedding":
             raw[key] = speed.embedding(log=log, **lim)
+        elif key == "D":
+            import verbs
+
+            raw[key] = verbs.part_d(log=log)
     raw = {k: raw[k] for k in ALL_SECTIONS if k in raw}
     text, verdicts = render(raw, meta)
     out.write_text(text, encoding="utf-8")

@@ -58,3 +58,13 @@ def peak_mib(call: Callable[[], Any]) -> float:
     finally:
         tracemalloc.stop()
     return peak / 2**20
+
+
+def id_map(bt_topics: list[int], ts_topics: list[int]) -> dict[int, int]:
+    """BERTopic topic id -> topicscope topic id, read from the two libraries' topics of the same
+    documents (BERTopic may renumber topics by size); stops the run if they do not hold the same topics."""
+    pairs = set(zip(map(int, bt_topics), map(int, ts_topics)))
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs) or len(set(mapping.values())) != len(mapping):
+        raise SystemExit("the two models do not hold the same topics")
+    return mapping

@@ -22,7 +22,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from verbs_common import best_time, paired_models, peak_mib
+from verbs_common import best_time, id_map, paired_models, peak_mib
 
 RESULTS = Path(__file__).resolve().parent / "results"
 CORPUS = "bbc_news"
@@ -33,14 +33,6 @@ def own_topic_rate(dist: np.ndarray, columns: np.ndarray, topics: list[int]) -> 
     topics_arr = np.asarray(topics)
     keep = (dist.sum(axis=1) > 0) & (topics_arr != -1)
     return float((columns[dist.argmax(axis=1)] == topics_arr)[keep].mean())
-
-
-def id_map(bt_topics: list[int], ts_topics: list[int]) -> dict[int, int]:
-    """BERTopic topic id -> topicscope topic id (the same documents; BERTopic may renumber)."""
-    mapping = dict(zip(map(int, bt_topics), map(int, ts_topics)))
-    if len(set(mapping.values())) != len(mapping):
-        raise SystemExit("the two models do not hold the same topics")
-    return mapping
 
 
 def distribution_rows(ts, bt, docs, topics, bt_topics, repeat: int) -> list[dict]:

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from verbs_common import best_time, paired_models
+from verbs_common import best_time, id_map, paired_models
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -37,15 +37,6 @@ def parent_sets(hier, to_ts: dict[int, int] | None = None) -> set[frozenset[int]
         ids = [int(t) for t in topics]
         out.add(frozenset(to_ts[t] for t in ids) if to_ts else frozenset(ids))
     return out
-
-
-def id_map(bt_topics: list[int], ts_topics: list[int]) -> dict[int, int]:
-    """BERTopic topic id -> topicscope topic id (the same documents; BERTopic renumbers by size)."""
-    pairs = set(zip(map(int, bt_topics), map(int, ts_topics)))
-    mapping = dict(pairs)
-    if len(mapping) != len(pairs) or len(set(mapping.values())) != len(mapping):
-        raise SystemExit("the two models do not hold the same topics")
-    return mapping
 
 
 def doc_map(before: list[int], after: list[int]) -> dict[int, int]:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from common import DATA
-from verbs_common import best_time, paired_models
+from verbs_common import best_time, id_map, paired_models
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -38,15 +38,6 @@ def raw_timestamps(n: int | None) -> list[str]:
     with (DATA / "crisislex_tweets" / "docs.jsonl").open(encoding="utf-8") as fh:
         stamps = [json.loads(line)["timestamp"] for line in fh]
     return stamps if n is None else stamps[:n]
-
-
-def id_map(bt_topics: list[int], ts_topics: list[int]) -> dict[int, int]:
-    """BERTopic topic id -> topicscope topic id (the same documents; BERTopic renumbers by size)."""
-    pairs = set(zip(map(int, bt_topics), map(int, ts_topics)))
-    mapping = dict(pairs)
-    if len(mapping) != len(pairs) or len(set(mapping.values())) != len(mapping):
-        raise SystemExit("the two models do not hold the same topics")
-    return mapping
 
 
 def frequencies(table, key: str, to_ts: dict[int, int] | None = None) -> list[tuple]:
