@@ -53,6 +53,16 @@ def load_corpus(name: str, limit: int | None = None) -> tuple[list[str], list, n
     return texts, labels, emb
 
 
+@cache
+def load_column(name: str, column: str) -> list:
+    """One field of every row of a corpus's docs.jsonl (e.g. crisislex_tweets' "timestamp"), in file order."""
+    path = DATA / name / "docs.jsonl"
+    if not path.is_file():
+        data_missing(f"corpus {name} has no docs.jsonl at {path.parent}")
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line)[column] for line in fh]
+
+
 @pytest.fixture(scope="session")
 def octis_bbc():
     return load_corpus("octis_bbc")

@@ -7,13 +7,11 @@ in place of the downloads. Lines marked ``# PORTING:`` differ; docs/porting.md l
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import DATA, data_missing, load_corpus
+from conftest import load_column, load_corpus
 from topicscope import TopicModel as BERTopic
 from topicscope.clustering import hdbscan_clusterer
 from topicscope.reduction import umap_reducer
@@ -22,12 +20,8 @@ from topicscope.reduction import umap_reducer
 @pytest.fixture(scope="module")
 def tweets():
     """A stand-in for the documentation's tweets: 3,000 crisis tweets with their timestamps."""
-    path = DATA / "crisislex_tweets" / "docs.jsonl"
-    if not path.is_file():
-        data_missing(f"corpus crisislex_tweets not found at {path.parent}")
     texts, _, emb = load_corpus("crisislex_tweets")
-    with path.open(encoding="utf-8") as fh:
-        timestamps = [json.loads(line)["timestamp"] for line in fh]
+    timestamps = load_column("crisislex_tweets", "timestamp")
     idx = np.sort(np.random.default_rng(0).permutation(len(texts))[:3000])
     return [texts[i] for i in idx], [timestamps[i] for i in idx], emb[idx]
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import DATA, data_missing, load_corpus
+from conftest import load_column, load_corpus
 from test_cli import run
 
 N = 1500
@@ -17,12 +15,8 @@ N = 1500
 @pytest.fixture(scope="module")
 def fitted(tmp_path_factory):
     """A model fitted by the CLI on 1,500 crisis tweets, and the corpus with its timestamp and label columns."""
-    path = DATA / "crisislex_tweets" / "docs.jsonl"
-    if not path.is_file():
-        data_missing(f"corpus crisislex_tweets not found at {path.parent}")
     texts, labels, emb = load_corpus("crisislex_tweets")
-    with path.open(encoding="utf-8") as fh:
-        stamps = [json.loads(line)["timestamp"] for line in fh]
+    stamps = load_column("crisislex_tweets", "timestamp")
     idx = np.sort(np.random.default_rng(0).permutation(len(texts))[:N])
     folder = tmp_path_factory.mktemp("verbs")
     frame = pd.DataFrame(

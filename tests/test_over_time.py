@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from conftest import DATA, data_missing, load_corpus
+from conftest import load_column, load_corpus
 from topicscope import TopicModel
 from topicscope.exceptions import InputError
 from topicscope.verbs.over_time import cell_weigher, top_terms
@@ -20,19 +18,10 @@ PER_CLASS = ["Topic", "Words", "Frequency", "Class"]
 
 
 def load_tweets(start: int, stop: int) -> tuple[list[str], list[str], list[str], np.ndarray]:
-    """(texts, labels, timestamps, embeddings) of crisislex_tweets rows start..stop (conftest drops timestamps)."""
-    folder = DATA / "crisislex_tweets"
-    if not (folder / "docs.jsonl").is_file():
-        data_missing(f"corpus crisislex_tweets not found at {folder}")
-    rows = []
-    with (folder / "docs.jsonl").open(encoding="utf-8") as fh:
-        for i, line in enumerate(fh):
-            if i >= stop:
-                break
-            if i >= start:
-                rows.append(json.loads(line))
-    emb = np.load(folder / "embeddings_minilm.npy")[start:stop].astype("float32")
-    return [r["text"] for r in rows], [r["label"] for r in rows], [r["timestamp"] for r in rows], emb
+    """(texts, labels, timestamps, embeddings) of crisislex_tweets rows start..stop."""
+    texts, labels, emb = load_corpus("crisislex_tweets")
+    stamps = load_column("crisislex_tweets", "timestamp")
+    return texts[start:stop], labels[start:stop], stamps[start:stop], emb[start:stop]
 
 
 @pytest.fixture(scope="module")

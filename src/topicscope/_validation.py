@@ -142,3 +142,15 @@ def check_language(language: Any, embedding_model: Any) -> None:
             "pass embedding_model='paraphrase-multilingual-MiniLM-L12-v2' (BERTopic's choice, loaded from your "
             "Hugging Face cache) or another multilingual sentence-transformers model or folder"
         )
+
+
+def check_n_gram_range(value: Any) -> tuple[int, int]:
+    """``n_gram_range``: a pair (min_n, max_n) of integers with 1 <= min_n <= max_n."""
+    if (
+        not isinstance(value, (tuple, list))
+        or len(value) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        or not 1 <= value[0] <= value[1]
+    ):
+        raise InputError(f"n_gram_range must be a pair (min_n, max_n) with 1 <= min_n <= max_n; got {value!r}")
+    return (int(value[0]), int(value[1]))

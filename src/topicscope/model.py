@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ._logging import logger, stage, verbose_logging
-from ._validation import check_documents, check_embeddings, check_int, check_labels, check_language
+from ._validation import check_documents, check_embeddings, check_int, check_labels, check_language, check_n_gram_range
 from .clustering import is_classifier_like
 from .components import FittedComponents, unfitted_copy
 from .embedding import Embedder, resolve_embedder
@@ -118,14 +118,7 @@ class TopicModel(HierarchyMethods, OverTimeMethods, OutlierMethods, EditMethods,
             raise InputError(f"low_memory must be True or False; got {self.low_memory!r}")
         check_int(self.top_n_words, "top_n_words", minimum=1)
         check_int(self.min_topic_size, "min_topic_size", minimum=2)
-        ngr = self.n_gram_range
-        if (
-            not isinstance(ngr, (tuple, list))
-            or len(ngr) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) for v in ngr)
-            or not 1 <= ngr[0] <= ngr[1]
-        ):
-            raise InputError(f"n_gram_range must be a pair (min_n, max_n) with 1 <= min_n <= max_n; got {ngr!r}")
+        check_n_gram_range(self.n_gram_range)
         if self.nr_topics is not None and self.nr_topics != "auto":
             check_int(self.nr_topics, "nr_topics (or None or 'auto')", minimum=1)
         if self.random_state is not None:

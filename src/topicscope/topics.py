@@ -271,6 +271,16 @@ def remap_topics(values: np.ndarray, mapping: dict[int, int]) -> np.ndarray:
     return np.where(src[pos] == values, dst[pos], values)
 
 
+def relabel_documents(state: TopicState, mapping: dict[int, int]) -> None:
+    """Move the documents' topics (their own, the index's and their neighbours') through ``mapping``, in place."""
+    if len(state.doc_topics):
+        state.doc_topics = remap_topics(state.doc_topics, mapping)
+    if len(state.index_topics):
+        state.index_topics = remap_topics(state.index_topics, mapping)
+    if state.neighbor_topics.size:
+        state.neighbor_topics = remap_topics(state.neighbor_topics, mapping)
+
+
 @dataclass
 class TopicEvidence:
     """What topics add up to when they are combined: counts, sizes, summed embeddings.
@@ -386,12 +396,7 @@ def merge_topic_groups(state: TopicState, groups: list[list[int]]) -> dict[int, 
     state.topic_embeddings = emb
     state.candidate_docs, state.candidate_embeddings, state.representative_docs = cand_docs, cand_emb, rep_docs
     state.zeroshot_names = zs_names
-    if len(state.doc_topics):
-        state.doc_topics = remap_topics(state.doc_topics, mapping)
-    if len(state.index_topics):
-        state.index_topics = remap_topics(state.index_topics, mapping)
-    if state.neighbor_topics.size:
-        state.neighbor_topics = remap_topics(state.neighbor_topics, mapping)
+    relabel_documents(state, mapping)
     state.topic_mapper = {t: mapping[m] for t, m in state.topic_mapper.items() if m in mapping}
     if state.custom_labels:
         labels: dict[int, str] = {}

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .._validation import check_n_gram_range
 from ..exceptions import InputError
 from ..neighbors import index_vectors, normalise_rows
 from ..state import TopicState, Words, copy_state
@@ -41,6 +42,7 @@ from ..topics import (
     default_name,
     merge_topic_groups,
     pool_candidates,
+    relabel_documents,
     remap_topics,
     state_evidence,
     topic_means,
@@ -308,17 +310,8 @@ def delete_topics(state: TopicState, topics_to_delete: Any) -> tuple[TopicState,
         labels.setdefault(-1, new.names[-1])
         new.custom_labels = labels
     _follow_ids(new, mapping)
-    _relabel_documents(new, mapping)
+    relabel_documents(new, mapping)
     return new, mapping
-
-
-def _relabel_documents(state: TopicState, mapping: dict[int, int]) -> None:
-    if len(state.doc_topics):
-        state.doc_topics = remap_topics(state.doc_topics, mapping)
-    if len(state.index_topics):
-        state.index_topics = remap_topics(state.index_topics, mapping)
-    if state.neighbor_topics.size:
-        state.neighbor_topics = remap_topics(state.neighbor_topics, mapping)
 
 
 # ----------------------------------------------------------------------------------------------- update
@@ -336,15 +329,7 @@ def new_vectorizer(vectorizer_model: Any, n_gram_range: Any) -> Any:
         return unfitted_copy(vectorizer_model)
     if n_gram_range is None:
         return None
-    ngr = n_gram_range
-    if (
-        not isinstance(ngr, (tuple, list))
-        or len(ngr) != 2
-        or not all(isinstance(v, int) and not isinstance(v, bool) for v in ngr)
-        or not 1 <= ngr[0] <= ngr[1]
-    ):
-        raise InputError(f"n_gram_range must be a pair (min_n, max_n) with 1 <= min_n <= max_n; got {ngr!r}")
-    return default_vectorizer((ngr[0], ngr[1]))
+    return default_vectorizer(check_n_gram_range(n_gram_range))
 
 
 def new_ctfidf(ctfidf_model: Any) -> ClassTfidfTransformer | None:
