@@ -79,6 +79,6 @@ def test_missing_extra_messages():
     assert "topicscope[" not in str(core)
     assert "reinstall topicscope (pip install topicscope) or pip install umap-learn" in str(core)
     with pytest.raises(
-        ValueError, match=r"extra must be one of \('parquet', 'llm', 'test', 'bench'\) or None .*got 'core'"
+        ValueError, match=re.escape(f"extra must be one of {EXTRAS} or None") + ".*got 'core'"
     ):
         missing_extra("igraph", "core", cause)

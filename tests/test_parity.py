@@ -127,3 +127,19 @@ def test_topics_cannot_be_assigned_but_the_error_points_to_update_topics(sample)
     topic_model = BERTopic().fit(docs[:300], emb[:300])
     with pytest.raises(InputError, match=r"update_topics\(docs, topics=new_topics\)"):
         topic_model.topics_ = [0] * 300
+
+
+def test_plots_need_the_viz_extra_only_when_called(sample, monkeypatch):
+    import sys
+
+    docs, emb = sample
+    topic_model = BERTopic().fit(docs[:300], emb[:300])
+    for name in [m for m in sys.modules if m == "plotly" or m.startswith("plotly.")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.setitem(sys.modules, "plotly", None)
+    from topicscope import viz  # noqa: F401 (imports without plotly)
+
+    with pytest.raises(ImportError, match=r'pip install "topicscope\[viz\]"'):
+        topic_model.visualize_topics()
+    with pytest.raises(ImportError, match=r'pip install "topicscope\[viz\]"'):
+        topic_model.visualize_barchart()

@@ -85,13 +85,15 @@ def _print_table(model: Any, limit: int) -> None:
 def cmd_fit(args: argparse.Namespace) -> None:
     from .model import TopicModel
 
-    docs = read_documents(Path(args.input), args.text_column)
     nr_topics: Any = args.nr_topics
     if nr_topics is not None and nr_topics != "auto":
         try:
             nr_topics = int(nr_topics)
         except ValueError:
             raise CLIError(f"--nr-topics must be an integer or 'auto'; got {nr_topics!r}") from None
+    sample: dict[str, Any] = {}
+    if args.sample_size is not None:
+        sample["fit_sample_size"] = None if args.sample_size == 0 else args.sample_size
     model = TopicModel(
         embedding_model=args.embedding_model,
         min_topic_size=args.min_topic_size,
@@ -100,13 +102,69 @@ def cmd_fit(args: argparse.Namespace) -> None:
         n_gram_range=(1, args.max_ngram),
         random_state=args.random_state,
         verbose=not args.quiet,
+        **sample,
     )
-    model.fit(docs, embeddings=_load_embeddings(args.embeddings))
+    if args.engine == "dask":
+        n_docs = _fit_dask(model, args)
+    else:
+        if args.scheduler or args.workers:
+            raise CLIError("--scheduler and --workers need --engine dask")
+        docs = read_documents(Path(args.input), args.text_column)
+        n_docs = len(docs)
+        topics, probs = model.fit_transform(docs, embeddings=_load_embeddings(args.embeddings))
+        if args.topics_out:
+            _write_topics(args.topics_out, topics, probs)
     model.save(args.out, save_documents=args.save_documents)
     _print_table(model, args.show)
     n = len(model.topic_sizes_)
     outliers = model.topic_sizes_.get(-1, 0)
-    print(f"{len(docs)} documents, {n - (outliers > 0)} topics, {outliers} outliers; model saved to {args.out}")
+    print(f"{n_docs} documents, {n - (outliers > 0)} topics, {outliers} outliers; model saved to {args.out}")
+
+
+def _write_topics(path: str, topics: list[int], probs: Any) -> None:
+    """Each document's row, topic and probability as parquet (the same columns as the Dask engine's)."""
+    import numpy as np
+    import pandas as pd
+
+    prob = probs if probs.ndim == 1 else probs.max(axis=1, initial=0.0)
+    frame = pd.DataFrame({"row": np.arange(len(topics), dtype=np.int64), "Topic": topics, "Probability": prob})
+    try:
+        frame.to_parquet(path, index=False)
+    except ImportError as exc:
+        raise CLIError('writing parquet needs pyarrow: pip install "topicscope[parquet]"') from exc
+    except OSError as exc:
+        raise CLIError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _fit_dask(model: Any, args: argparse.Namespace) -> int:
+    """``topicscope fit --engine dask``: the input is a file, folder or glob of parquet or JSON-lines files."""
+    from . import distributed as tsd
+
+    if args.scheduler and args.workers:
+        raise CLIError("--scheduler and --workers exclude each other: a scheduler's cluster has its own workers")
+    if args.workers is not None and args.workers < 1:
+        raise CLIError(f"--workers must be an integer >= 1; got {args.workers}")
+    client: Any = args.scheduler
+    cluster = None
+    if args.workers:
+        from distributed import Client, LocalCluster
+
+        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        tsd.fit(
+            model,
+            args.input,
+            text_column=args.text_column or "text",
+            embeddings=args.embeddings,
+            client=client,
+            topics_out=args.topics_out,
+        )
+    finally:
+        if cluster is not None:
+            client.close()
+            cluster.close()
+    return len(model.topics_)
 
 
 def cmd_info(args: argparse.Namespace) -> None:
@@ -279,15 +337,58 @@ def cmd_find(args: argparse.Namespace) -> None:
         print(f"{topic}\t{similarity:.3f}\t{names[topic]}")
 
 
+def cmd_report(args: argparse.Namespace) -> None:
+    from .model import TopicModel
+
+    model = _load(TopicModel, args.model)
+    docs = timestamps = classes = None
+    if args.input:
+        path = Path(args.input)
+        frame = read_frame(path)
+        docs = frame_documents(frame, path, args.text_column)
+        if args.timestamp_column:
+            timestamps = frame_column(frame, args.timestamp_column, path, "--timestamp-column").tolist()
+        if args.class_column:
+            classes = frame_column(frame, args.class_column, path, "--class-column").tolist()
+    else:
+        options = {
+            "--with-documents": args.with_documents,
+            "--text-column": args.text_column,
+            "--timestamp-column": args.timestamp_column,
+            "--class-column": args.class_column,
+        }
+        given = [option for option, value in options.items() if value]
+        if given:
+            verb = "needs" if len(given) == 1 else "need"
+            raise CLIError(f"{', '.join(given)} {verb} the corpus: topicscope report MODEL CORPUS --out FILE")
+    out = model.report(
+        args.out,
+        docs,
+        with_documents=args.with_documents,
+        timestamps=timestamps,
+        classes=classes,
+        title=args.title,
+        embeddings=_load_embeddings(args.embeddings),
+    )
+    size = out.stat().st_size / 1e6
+    text = "with document text" if args.with_documents else "without document text"
+    print(f"wrote {out} ({size:.1f} MB, {text}, {len(model.topics_)} documents): it opens offline in any browser")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="topicscope", description="Topic modelling from the command line.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     fit = sub.add_parser("fit", help="fit a topic model on a corpus and save it")
-    fit.add_argument("input", help=".txt (a document a line), .csv, .tsv, .jsonl or .parquet")
+    fit.add_argument(
+        "input", help=".txt (a document a line), .csv, .tsv, .jsonl or .parquet; with --engine dask a glob or folder"
+    )
     fit.add_argument("--out", required=True, help="folder to save the model in")
     fit.add_argument("--text-column", help="column holding the text (default: text)")
-    fit.add_argument("--embeddings", help="precomputed embeddings (.npy), one row per document")
+    fit.add_argument(
+        "--embeddings",
+        help="precomputed embeddings (.npy), one row per document; with --engine dask .npy shards or a column name",
+    )
     fit.add_argument("--embedding-model", default=None, help="sentence-transformers name or local path")
     fit.add_argument("--min-topic-size", type=int, default=10)
     fit.add_argument("--nr-topics", default=None, help="an integer, or 'auto'")
@@ -297,6 +398,18 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--save-documents", action="store_true", help="store representative documents' text")
     fit.add_argument("--show", type=int, default=30, help="topics to print")
     fit.add_argument("--quiet", action="store_true", help="no progress bars")
+    fit.add_argument(
+        "--engine", choices=("local", "dask"), default="local", help="dask: a Dask cluster fits the corpus"
+    )
+    fit.add_argument("--scheduler", default=None, help="with --engine dask: the scheduler's address (tcp://host:8786)")
+    fit.add_argument("--workers", type=int, default=None, help="with --engine dask: start N local worker processes")
+    fit.add_argument(
+        "--sample-size",
+        type=int,
+        default=None,
+        help="fit the topics on a seeded sample of N documents and assign the rest (0: never sample; default 100000)",
+    )
+    fit.add_argument("--topics-out", default=None, help="write each document's topic and probability (parquet)")
     fit.set_defaults(func=cmd_fit)
 
     info = sub.add_parser("info", help="print the topic table of a saved model")
@@ -356,6 +469,18 @@ def build_parser() -> argparse.ArgumentParser:
     find.add_argument("term")
     find.add_argument("--top-n", type=int, default=5)
     find.set_defaults(func=cmd_find)
+
+    report = sub.add_parser("report", help="write a self-contained HTML report of a saved model (works offline)")
+    report.add_argument("model")
+    report.add_argument("input", nargs="?", help="the training corpus (needed for the options below)")
+    report.add_argument("--out", required=True, help="the HTML file to write")
+    report.add_argument("--with-documents", action="store_true", help="include document snippets (off by default)")
+    report.add_argument("--text-column")
+    report.add_argument("--timestamp-column", help="add topics over time from this column")
+    report.add_argument("--class-column", help="add topics per class from this column")
+    report.add_argument("--title", help="the report's title")
+    report.add_argument("--embeddings", help="training embeddings (.npy), for a model that keeps none (merged, online)")
+    report.set_defaults(func=cmd_report)
 
     corpus = sub.add_parser("corpus", help="build a real offline corpus: docstrings of installed packages")
     corpus.add_argument("--out", required=True, help=".jsonl to write (text, label = package)")

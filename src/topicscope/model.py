@@ -19,8 +19,10 @@ from .methods.edit import EditMethods
 from .methods.hierarchy import HierarchyMethods
 from .methods.outliers import OutlierMethods
 from .methods.over_time import OverTimeMethods
+from .methods.report import ReportMethods
 from .methods.viz import VizMethods
 from .neighbors import index_vectors
+from .sampling import DEFAULT_FIT_SAMPLE_SIZE
 from .state import TopicState
 from .topics import Describer, check_representation_model
 from .vectorize import ClassTfidfTransformer
@@ -30,7 +32,9 @@ from .verbs.online import OnlineStages
 from .verbs.zeroshot import check_zeroshot_params
 
 
-class TopicModel(HierarchyMethods, OverTimeMethods, OutlierMethods, EditMethods, VizMethods, BaseEstimator):
+class TopicModel(
+    HierarchyMethods, OverTimeMethods, OutlierMethods, EditMethods, VizMethods, ReportMethods, BaseEstimator
+):
     """Turn documents into named topics: embed -> reduce -> cluster -> c-TF-IDF -> represent.
 
     Parameters keep BERTopic's names so its users' code ports with an import change.
@@ -62,6 +66,9 @@ class TopicModel(HierarchyMethods, OverTimeMethods, OutlierMethods, EditMethods,
     representation_model : a representation model, a list (chain) or a dict (named aspects).
     verbose : progress bars and stage timings.
     random_state : makes fits repeatable.
+    fit_sample_size : fit the topic structure on a seeded sample of this many documents and assign
+        the others to it (topic words, sizes and embeddings still count every document; see
+        docs/scale.md); None never samples. Up to this many documents a fit is unchanged.
     """
 
     # Fitted attributes (set by fit, partial_fit, load or merge_models).
@@ -91,6 +98,7 @@ class TopicModel(HierarchyMethods, OverTimeMethods, OutlierMethods, EditMethods,
         representation_model: Any = None,
         verbose: bool = False,
         random_state: int | None = None,
+        fit_sample_size: int | None = DEFAULT_FIT_SAMPLE_SIZE,
     ) -> None:
         self.language = language
         self.top_n_words = top_n_words
@@ -110,6 +118,7 @@ class TopicModel(HierarchyMethods, OverTimeMethods, OutlierMethods, EditMethods,
         self.representation_model = representation_model
         self.verbose = verbose
         self.random_state = random_state
+        self.fit_sample_size = fit_sample_size
 
     # ------------------------------------------------------------------ fitting
     def _check_params(self, n_docs: int) -> None:
@@ -123,6 +132,8 @@ class TopicModel(HierarchyMethods, OverTimeMethods, OutlierMethods, EditMethods,
             check_int(self.nr_topics, "nr_topics (or None or 'auto')", minimum=1)
         if self.random_state is not None:
             check_int(self.random_state, "random_state", minimum=0)
+        if self.fit_sample_size is not None:
+            check_int(self.fit_sample_size, "fit_sample_size (or None)", minimum=max(int(self.min_topic_size), 2))
         check_seed_topic_list(self.seed_topic_list)
         check_zeroshot_params(self.zeroshot_topic_list, self.zeroshot_min_similarity)
         check_representation_model(self.representation_model)

@@ -29,6 +29,7 @@ SCALAR_PARAMS = (
     "zeroshot_min_similarity",
     "verbose",
     "random_state",
+    "fit_sample_size",
 )
 
 
@@ -92,6 +93,7 @@ def _param_readers(f: Fields) -> dict[str, Any]:
         "zeroshot_min_similarity": lambda v, k: f.float_(v, k, low=-1.0, high=1.0),
         "verbose": verbose,
         "random_state": lambda v, k: _optional(f, v, k, lambda v, k: f.int_(v, k, low=0)),
+        "fit_sample_size": lambda v, k: _optional(f, v, k, lambda v, k: f.int_(v, k, low=2)),
     }
 
 

@@ -1,12 +1,17 @@
 """The fitting pipeline as one function: embeddings -> reduce -> cluster -> topics.
 
 ``TopicModel.fit`` validates its inputs and calls ``fit_topics``; the verbs (zero-shot, guided,
-reduction) are plugged in here as plain functions over arrays and the fitted state.
+reduction) are plugged in here as plain functions over arrays and the fitted state. The stages
+are ``fit_structure`` (topics of the documents it is given), counting, and ``finish`` (words and
+names); above ``fit_sample_size`` documents ``fit_sampled`` runs the structure on a sample and
+the block functions of ``sampling`` over all documents (the Dask engine runs the same pieces).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 
 import numpy as np
@@ -74,6 +79,55 @@ def harmonise_duplicates(embeddings: np.ndarray, doc_topics: np.ndarray) -> np.n
     return out
 
 
+@dataclass
+class Structure:
+    """The topic structure found on some documents' embeddings: topics, neighbour graph, components.
+
+    ``fit_structure`` finds it on all documents (a plain fit) or on a sample (``sampling``); the
+    words are counted afterwards, over the documents the caller has.
+    """
+
+    doc_topics: np.ndarray
+    graph_idx: np.ndarray  # each document's GRAPH_K nearest neighbours (rows of these embeddings)
+    graph_sim: np.ndarray
+    index: NeighborIndex | None  # the neighbour index over these embeddings
+    keep_ids: bool  # the topics are given labels (manual, supervised)
+    reducer: Any
+    clusterer: Any
+    zs_names: dict[int, str] = field(default_factory=dict)
+    zs_info: ZeroShotInfo | None = None
+    zs_emb: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+
+
+def make_clusterer(params: Any, sample_fraction: float = 1.0) -> Any:
+    """An unfitted copy of the user's clusterer, or the default one.
+
+    On a sample (``sample_fraction`` < 1) the default clusterer is set to find topics of the
+    granularity a fit of all documents would (see ``sampling.sample_clusterer``); a clusterer of the
+    user's is used as given.
+    """
+    if params.hdbscan_model is not None:
+        return unfitted_copy(params.hdbscan_model)
+    min_clusters = params.nr_topics if isinstance(params.nr_topics, int) else None
+    clusterer = default_clusterer(params.min_topic_size, random_state=params.random_state, min_clusters=min_clusters)
+    if sample_fraction < 1.0:
+        from .sampling import sample_clusterer
+
+        clusterer = sample_clusterer(clusterer, sample_fraction)
+    return clusterer
+
+
+def make_vectorizer(params: Any) -> Any:
+    """An unfitted copy of the user's vectorizer, or the default one."""
+    if params.vectorizer_model is not None:
+        return unfitted_copy(params.vectorizer_model)
+    return default_vectorizer(params.n_gram_range)
+
+
+def make_ctfidf(params: Any) -> ClassTfidfTransformer:
+    return unfitted_copy(params.ctfidf_model) if params.ctfidf_model is not None else ClassTfidfTransformer()
+
+
 def fit_topics(
     params: Any,
     documents: list[str],
@@ -85,23 +139,174 @@ def fit_topics(
 
     ``embeddings`` are L2-normalised rows at the precision of the neighbour index
     (``index_vectors``), so the index built while clustering serves ``transform`` as it is.
+    More documents than ``params.fit_sample_size``: the structure is fitted on a sample and the
+    other documents are assigned to it (see ``sampling``).
     """
+    size = getattr(params, "fit_sample_size", None)
+    if size is not None and len(documents) > size:
+        return fit_sampled(params, documents, embeddings, y, embed, int(size))
+    verbose = bool(params.verbose)
+    vectorizer = make_vectorizer(params)
+    ctfidf = make_ctfidf(params)
+    found = fit_structure(params, embeddings, y, embed)
+    keep_ids, graph_idx = found.keep_ids, found.graph_idx
+    doc_topics = found.doc_topics
+    with stage("vectorizing", verbose=verbose):
+        doc_term, vocabulary = fit_doc_term(vectorizer, documents)
+    state = build_state(
+        doc_topics=doc_topics, doc_term=doc_term, vocabulary=vocabulary, embeddings=embeddings, documents=documents
+    )
+    state.training_fingerprint, state.training_doc_term = text_fingerprint(documents), doc_term
+    state.neighbor_topics, state.neighbor_weights = training_neighbors(doc_topics, graph_idx, found.graph_sim)
+    set_structure(state, found)
+    if not keep_ids:  # discovered topics; given labels keep all their documents
+        with stage("topic words from core documents", verbose=verbose):
+            core = core_documents(graph_idx, state.doc_topics)
+            state.class_term = class_term_counts(doc_term, np.where(core, state.doc_topics, -2), state.topic_ids)
+    finish(params, state, ctfidf, vectorizer, embed)
+    return state, FittedComponents(
+        reducer=found.reducer, clusterer=found.clusterer, vectorizer=vectorizer, ctfidf=ctfidf
+    )
+
+
+def fit_sampled(
+    params: Any,
+    documents: list[str],
+    embeddings: np.ndarray,
+    y: np.ndarray | None,
+    embed: Callable[[list[str]], np.ndarray] | None,
+    size: int,
+) -> tuple[TopicState, FittedComponents]:
+    """``fit_topics`` for more than ``size`` documents, in this process (see ``sampling``)."""
+    from .sampling import (
+        add_totals,
+        assign_block,
+        block_candidates,
+        block_totals,
+        blocks,
+        concat_assigned,
+        draw_sample,
+        merge_candidates,
+        sample_plan,
+        sampled_state,
+        topic_centres,
+        uncounted_topics,
+    )
+
     verbose = bool(params.verbose)
     n = len(documents)
-    if params.hdbscan_model is not None:
-        clusterer = unfitted_copy(params.hdbscan_model)
-    else:
-        min_clusters = params.nr_topics if isinstance(params.nr_topics, int) else None
-        clusterer = default_clusterer(
-            params.min_topic_size, random_state=params.random_state, min_clusters=min_clusters
-        )
-    keep_ids = _keeps_label_ids(clusterer)
-    vectorizer = (
-        unfitted_copy(params.vectorizer_model)
-        if params.vectorizer_model is not None
-        else default_vectorizer(params.n_gram_range)
+    rows = draw_sample(n, size, params.random_state)
+    logger.info("fitting the topic structure on a sample of %d of %d documents", len(rows), n)
+    found = fit_structure(
+        params,
+        embeddings[rows],
+        None if y is None else y[rows],
+        embed,
+        largest_label=int(y.max()) if y is not None and len(y) else None,
+        sample_fraction=len(rows) / n,
     )
-    ctfidf = unfitted_copy(params.ctfidf_model) if params.ctfidf_model is not None else ClassTfidfTransformer()
+    plan = sample_plan(found, rows, embeddings[rows])
+    vectorizer, ctfidf = make_vectorizer(params), make_ctfidf(params)
+    with stage("vectorizing", verbose=verbose):
+        doc_term, vocabulary = fit_doc_term(vectorizer, documents)
+    parts = blocks(n)
+    with stage(f"assigning {n - len(rows)} documents to the sample's topics", verbose=verbose):
+        assigned = concat_assigned(
+            [assign_block(plan, embeddings[b], np.arange(b.start, b.stop), None if y is None else y[b]) for b in parts]
+        )
+    topic_ids, uncounted = uncounted_topics(assigned.topics, assigned.core)
+    counted = assigned.core | np.isin(assigned.topics, uncounted)
+    with stage("topic words over all documents", verbose=verbose):
+        totals = reduce(
+            add_totals,
+            [block_totals(doc_term[b], embeddings[b], assigned.topics[b], counted[b], topic_ids) for b in parts],
+        )
+        centres = topic_centres(totals)
+        candidates = reduce(
+            merge_candidates,
+            [
+                block_candidates(
+                    documents[b], embeddings[b], np.arange(b.start, b.stop), assigned.topics[b], topic_ids, centres
+                )
+                for b in parts
+            ],
+        )
+    state = sampled_state(
+        plan=plan,
+        assigned=assigned,
+        topic_ids=topic_ids,
+        totals=totals,
+        centres=centres,
+        candidates=candidates,
+        vocabulary=vocabulary,
+    )
+    set_structure(state, found)
+    state.neighbor_index = plan.index
+    state.training_fingerprint, state.training_doc_term = text_fingerprint(documents), doc_term
+    finish(params, state, ctfidf, vectorizer, embed)
+    return state, FittedComponents(
+        reducer=found.reducer, clusterer=found.clusterer, vectorizer=vectorizer, ctfidf=ctfidf
+    )
+
+
+def set_structure(state: TopicState, found: Structure) -> None:
+    """Copy what the structure decided (labels given, zero-shot topics, its index) into ``state``."""
+    state.labels_given = found.keep_ids
+    state.topic_mapper = {int(t): int(t) for t in state.topic_ids}
+    if found.index is not None:
+        state.neighbor_index = found.index
+    state.zeroshot_names = dict(found.zs_names)
+    if found.zs_info is not None:
+        state.zeroshot = found.zs_info
+        state.zeroshot_embeddings = found.zs_emb
+
+
+def finish(
+    params: Any,
+    state: TopicState,
+    ctfidf: ClassTfidfTransformer,
+    vectorizer: Any,
+    embed: Callable[[list[str]], np.ndarray] | None,
+) -> None:
+    """Describe the counted topics (words, names), reducing them to ``nr_topics`` first when asked."""
+    verbose = bool(params.verbose)
+    boosted = seed_words(params.seed_topic_list)
+    describer = Describer(
+        ctfidf=ctfidf,
+        representation_model=params.representation_model,
+        top_n_words=params.top_n_words,
+        embed=embed,
+        analyzer=_analyzer(vectorizer),
+        verbose=verbose,
+        seed_words=boosted,
+    )
+    if params.nr_topics is not None:
+        # Exactly what fit() followed by reduce_topics(nr_topics) does: describe, then reduce.
+        state.ctfidf = ctfidf.weights(state.class_term, state.vocabulary, boosted or ())
+        with stage("topic reduction", verbose=verbose):
+            reduce_state(state, params.nr_topics)
+    with stage("topic representations", verbose=verbose):
+        describer(state)
+
+
+def fit_structure(
+    params: Any,
+    embeddings: np.ndarray,
+    y: np.ndarray | None,
+    embed: Callable[[list[str]], np.ndarray] | None,
+    *,
+    largest_label: int | None = None,
+    sample_fraction: float = 1.0,
+) -> Structure:
+    """Zero-shot matching, reduction, clustering and the neighbour graph of ``embeddings``.
+
+    On a sample (``sample_fraction`` of the documents): ``largest_label`` is the largest label of
+    all documents (zero-shot topics are numbered after it when the labels are the topics).
+    """
+    verbose = bool(params.verbose)
+    n = len(embeddings)
+    clusterer = make_clusterer(params, sample_fraction)
+    keep_ids = _keeps_label_ids(clusterer)
 
     doc_topics = np.full(n, -1, dtype=np.int64)
     zs_names: dict[int, str] = {}
@@ -118,7 +323,9 @@ def fit_topics(
         used = [i for i in range(len(params.zeroshot_topic_list)) if (zs.assigned == i).any()]
         # Discovered topics are numbered after the zero-shot ones; given labels keep their ids,
         # so then the zero-shot topics come after the largest label.
-        first_id = int(y.max()) + 1 if keep_ids and y is not None and len(y) else 0
+        if largest_label is None and y is not None and len(y):
+            largest_label = int(y.max())
+        first_id = largest_label + 1 if keep_ids and largest_label is not None else 0
         for new_id, i in enumerate(used, start=first_id):
             doc_topics[zs.assigned == i] = new_id
             zs_names[new_id] = params.zeroshot_topic_list[i]
@@ -172,43 +379,18 @@ def fit_topics(
 
     with stage("nearest-neighbour graph", verbose=verbose):
         index, graph_idx, graph_sim = _graph(clusterer, rest, work_emb is embeddings, embeddings)
-    with stage("vectorizing", verbose=verbose):
-        doc_term, vocabulary = fit_doc_term(vectorizer, documents)
-    state = build_state(
-        doc_topics=doc_topics, doc_term=doc_term, vocabulary=vocabulary, embeddings=embeddings, documents=documents
+    return Structure(
+        doc_topics=doc_topics,
+        graph_idx=graph_idx,
+        graph_sim=graph_sim,
+        index=index,
+        keep_ids=keep_ids,
+        reducer=reducer,
+        clusterer=clusterer,
+        zs_names=zs_names,
+        zs_info=zs_info,
+        zs_emb=zs_emb,
     )
-    state.training_fingerprint, state.training_doc_term = text_fingerprint(documents), doc_term
-    state.neighbor_topics, state.neighbor_weights = training_neighbors(doc_topics, graph_idx, graph_sim)
-    state.labels_given = keep_ids
-    state.topic_mapper = {int(t): int(t) for t in state.topic_ids}
-    if index is not None:
-        state.neighbor_index = index
-    state.zeroshot_names = zs_names
-    if zs_info is not None:
-        state.zeroshot = zs_info
-        state.zeroshot_embeddings = zs_emb
-    boosted = seed_words(seeds)
-    if not keep_ids:  # discovered topics; given labels keep all their documents
-        with stage("topic words from core documents", verbose=verbose):
-            core = core_documents(graph_idx, state.doc_topics)
-            state.class_term = class_term_counts(doc_term, np.where(core, state.doc_topics, -2), state.topic_ids)
-    describer = Describer(
-        ctfidf=ctfidf,
-        representation_model=params.representation_model,
-        top_n_words=params.top_n_words,
-        embed=embed,
-        analyzer=_analyzer(vectorizer),
-        verbose=verbose,
-        seed_words=boosted,
-    )
-    if params.nr_topics is not None:
-        # Exactly what fit() followed by reduce_topics(nr_topics) does: describe, then reduce.
-        state.ctfidf = ctfidf.weights(state.class_term, state.vocabulary, boosted or ())
-        with stage("topic reduction", verbose=verbose):
-            reduce_state(state, params.nr_topics)
-    with stage("topic representations", verbose=verbose):
-        describer(state)
-    return state, FittedComponents(reducer=reducer, clusterer=clusterer, vectorizer=vectorizer, ctfidf=ctfidf)
 
 
 def _graph(

@@ -350,7 +350,8 @@ def new_ctfidf(ctfidf_model: Any) -> ClassTfidfTransformer | None:
 def index_holds_training_documents(state: TopicState) -> bool:
     """Whether row i of the neighbour index is training document i (fit, merge_models of fitted models).
 
-    A model built with ``partial_fit`` keeps a sample per topic, in another order.
+    A model built with ``partial_fit`` keeps a sample per topic, in another order; one fitted on a
+    sample (``fit_sample_size``) keeps the sample's rows only.
     """
     return (
         state.online is None
@@ -417,8 +418,9 @@ def _relabel(state: TopicState, topics: np.ndarray, documents: list[str]) -> tup
     if not whole and not aligned:
         raise InputError(
             "topics split some of the model's topics, which needs each training document's embedding; this "
-            f"model keeps {len(state.index_topics)} of its {len(state.doc_topics)} (a partial_fit model keeps "
-            "a sample): pass topics that map each current topic to one new topic, or refit with fit()"
+            f"model keeps {len(state.index_topics)} of its {len(state.doc_topics)} (a partial_fit model, or one "
+            "fitted on a sample of fit_sample_size documents, keeps only some): pass topics that map each current "
+            "topic to one new topic, or refit with fit() (fit_sample_size=None to keep every embedding)"
         )
     ids = np.unique(topics).astype(np.int64)
     if not (ids != -1).any():
