@@ -8,7 +8,7 @@
     python benchmarks/run.py --parts C --limit 2000   # part C on samples of 2,000 documents: a smoke test
 
 Parts: A, B, C, D; C's sections: warm (fit), fit_transform, transform (new documents), cold, embedding;
-D: the analysis verbs (benchmarks/verbs.py).
+D: the analysis verbs (benchmarks/verbs.py); E: plots and the report (benchmarks/seeing.py).
 A run of every part without --limit writes BENCHMARKS.md / BENCHMARKS.json at the project root; any
 other run writes benchmarks/results/last.md / .json unless --out (or --merge) says otherwise.
 
@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 ROOT = Path(__file__).resolve().parents[1]
 C_SECTIONS = ("warm", "fit_transform", "transform", "cold", "embedding")
-ALL_SECTIONS = ("A", "B", *(f"C_{s}" for s in C_SECTIONS), "D")
+ALL_SECTIONS = ("A", "B", *(f"C_{s}" for s in C_SECTIONS), "D", "E")
 
 
 def _machine() -> str:
@@ -62,14 +62,14 @@ def parse_parts(spec: str) -> list[str]:
     """``"A,C"`` -> the section keys to run, in report order; ``C`` stands for its five sections."""
     wanted: set[str] = set()
     for token in (t.strip() for t in spec.split(",") if t.strip()):
-        if token.upper() in ("A", "B", "D"):
+        if token.upper() in ("A", "B", "D", "E"):
             wanted.add(token.upper())
         elif token.upper() == "C":
             wanted.update(f"C_{s}" for s in C_SECTIONS)
         elif token.lower() in C_SECTIONS:
             wanted.add(f"C_{token.lower()}")
         else:
-            raise SystemExit(f"--parts: expected A, B, C, D or one of {', '.join(C_SECTIONS)}; got {token!r}")
+            raise SystemExit(f"--parts: expected A, B, C, D, E or one of {', '.join(C_SECTIONS)}; got {token!r}")
     return [s for s in ALL_SECTIONS if s in wanted]
 
 
@@ -164,6 +164,13 @@ user makes, the same on both sides, given the training documents (topicscope rec
 fingerprint and reuses fit's counts; the notes give the time when it must count them again).
 topicscope: best of 3 calls; BERTopic: one call (its calls take seconds). Scripts:
 benchmarks/verbs_over_time.py, verbs_hierarchy.py, verbs_distribution.py."""
+
+SEEING_NOTES = """\
+The ~100k corpus is real: octis_dblp + crisislex_tweets + 17,472 package_summaries (embedded with
+the packaged MiniLM), fitted with defaults; the report's large case is octis_dblp +
+crisislex_tweets (82,528). Times to interactive: the page's own clock when its ready flag is set
+after the first draw, median of 3 loads, file:// with every network request blocked and counted.
+Scripts: benchmarks/viz_documents.py, benchmarks/report_budget.py."""
 
 TRANSFORM_NOTES = """\
 transform: each library fits a default model (BERTopic(), TopicModel()) on `fit_docs` documents
@@ -290,6 +297,11 @@ def render(raw: dict, meta: dict) -> tuple[str, list[str]]:
 
         verdicts += verbs.verdicts_d(raw["D"])
         sections.append("## D. Analysis verbs\n\n" + VERBS_NOTES + "\n\n" + table(raw["D"], verbs.COLUMNS))
+    if "E" in raw:
+        import seeing
+
+        verdicts += seeing.verdicts_e(raw["E"])
+        sections.append("## E. Plots and the report\n\n" + SEEING_NOTES + "\n\n" + table(raw["E"], seeing.COLUMNS))
     sections.insert(1, "## Targets\n\n" + "\n".join(f"- {v}" for v in verdicts) + "\n")
     tried = Path(__file__).resolve().parent / "tried.md"
     if tried.is_file():
@@ -379,6 +391,10 @@ def main() -> None:
             import verbs
 
             raw[key] = verbs.part_d(log=log)
+        elif key == "E":
+            import seeing
+
+            raw[key] = seeing.part_e(log=log)
     raw = {k: raw[k] for k in ALL_SECTIONS if k in raw}
     text, verdicts = render(raw, meta)
     out.write_text(text, encoding="utf-8")
