@@ -57,7 +57,7 @@ def test_dask_engine_matches_the_local_engine(corpus, tmp_path):
     ],
 )
 def test_bad_engine_options_are_one_line_errors(corpus, tmp_path, extra, message):
-    folder, parts, _ = corpus
+    folder, _, _ = corpus
     res = run("fit", str(folder / "all.jsonl"), "--embeddings", str(folder / "all.npy"), "--out",
               str(tmp_path / "m"), "--quiet", *extra)  # fmt: skip
     assert res.returncode == 2, (res.stdout, res.stderr)
@@ -66,7 +66,7 @@ def test_bad_engine_options_are_one_line_errors(corpus, tmp_path, extra, message
 
 
 def test_an_unreachable_scheduler_is_named(corpus, tmp_path):
-    folder, parts, shards = corpus
+    _, parts, shards = corpus
     res = run("fit", parts, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", "--embeddings", shards,
               "--out", str(tmp_path / "m"), "--quiet")  # fmt: skip
     assert res.returncode == 2, (res.stdout, res.stderr)

@@ -78,7 +78,5 @@ def test_missing_extra_messages():
     core = missing_extra("umap-learn", None, cause)
     assert "topicscope[" not in str(core)
     assert "reinstall topicscope (pip install topicscope) or pip install umap-learn" in str(core)
-    with pytest.raises(
-        ValueError, match=re.escape(f"extra must be one of {EXTRAS} or None") + ".*got 'core'"
-    ):
+    with pytest.raises(ValueError, match=re.escape(f"extra must be one of {EXTRAS} or None") + ".*got 'core'"):
         missing_extra("igraph", "core", cause)
