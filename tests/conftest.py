@@ -74,6 +74,32 @@ def bbc_news():
 
 
 @pytest.fixture(scope="session")
+def bbc(bbc_news):
+    """bbc_news as (texts, labels, embeddings): the corpus most tests fit."""
+    return bbc_news
+
+
+def assert_same_state(a, b) -> None:
+    """Two fitted states hold the same topics, documents, counts, words and neighbour index."""
+    for name in (
+        "topic_ids",
+        "sizes",
+        "doc_topics",
+        "vocabulary",
+        "topic_embeddings",
+        "index_embeddings",
+        "index_topics",
+        "neighbor_topics",
+        "neighbor_weights",
+    ):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert (a.class_term != b.class_term).nnz == 0 and (a.ctfidf != b.ctfidf).nnz == 0
+    assert a.words == b.words and a.names == b.names
+    assert a.representative_docs == b.representative_docs
+    assert a.training_fingerprint == b.training_fingerprint
+
+
+@pytest.fixture(scope="session")
 def newsgroups():
     return load_corpus("20newsgroups")
 

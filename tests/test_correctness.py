@@ -21,11 +21,6 @@ def news():
     return [docs[i] for i in pick], [labels[i] for i in pick], emb[pick]
 
 
-@pytest.fixture(scope="module")
-def bbc():
-    return load_corpus("bbc_news")
-
-
 def test_no_process_wide_random_state_is_changed(bbc):
     docs, _, emb = bbc
     # Importing scikit-learn draws from Python's generator once; a first fit does the imports.

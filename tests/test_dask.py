@@ -18,7 +18,7 @@ from distributed import Client, LocalCluster
 from distributed.diagnostics.plugin import SchedulerPlugin
 from sklearn.feature_extraction.text import CountVectorizer
 
-from conftest import load_corpus
+from conftest import assert_same_state, load_corpus
 from topicscope import TopicModel
 from topicscope import distributed as tsd
 from topicscope.embedding import resolve_embedder
@@ -69,25 +69,6 @@ def local(corpus):
     return model, probs
 
 
-def same_model(a, b) -> None:
-    for name in (
-        "topic_ids",
-        "sizes",
-        "doc_topics",
-        "vocabulary",
-        "topic_embeddings",
-        "index_embeddings",
-        "index_topics",
-        "neighbor_topics",
-        "neighbor_weights",
-    ):
-        assert np.array_equal(getattr(a, name), getattr(b, name)), name
-    assert (a.class_term != b.class_term).nnz == 0 and (a.ctfidf != b.ctfidf).nnz == 0
-    assert a.words == b.words and a.names == b.names
-    assert a.representative_docs == b.representative_docs
-    assert a.training_fingerprint == b.training_fingerprint
-
-
 def cluster_is_clean(client) -> None:
     """Nothing of the run is left on the cluster: no task, no worker plugin of topicscope."""
     deadline = time.monotonic() + 10
@@ -107,7 +88,7 @@ def test_dask_fit_equals_the_single_process_fit(client, corpus, files, local):
     data, shards = files
     remote = TopicModel(random_state=0, fit_sample_size=SAMPLE)
     frame = tsd.fit_transform(remote, data, embeddings=shards, id_column="doc_id", client=client)
-    same_model(model.state_, remote.state_)
+    assert_same_state(model.state_, remote.state_)
     assert remote.get_topic_info().equals(model.get_topic_info())
     out = frame.compute()
     assert list(out.columns) == ["row", "doc_id", "Topic", "Probability"]
@@ -134,7 +115,7 @@ def test_vocabulary_limits_and_topic_reduction_match(client, corpus, tmp_path):
     data = dd.read_parquet(tmp_path / "all.parquet").repartition(npartitions=5)
     remote = TopicModel(**params)
     topics = tsd.fit_transform(remote, data, embeddings="emb", client=client, topics_out=tmp_path / "topics")
-    same_model(model.state_, remote.state_)
+    assert_same_state(model.state_, remote.state_)
     assert len(remote.state_.vocabulary) == 3000 and len(remote.topic_sizes_) == 3
     assert topics.compute()["Topic"].tolist() == model.topics_  # topics after the reduction
     assert sorted(os.listdir(tmp_path / "topics"))[0].endswith(".parquet")
@@ -155,7 +136,7 @@ def test_json_lines_up_to_the_sample_size_are_a_plain_fit(client, corpus, tmp_pa
     out = tsd.fit_transform(
         remote, str(tmp_path / "*.jsonl"), id_column="key", embeddings=tmp_path / "emb", client=client
     )
-    same_model(model.state_, remote.state_)
+    assert_same_state(model.state_, remote.state_)
     table = out.compute()
     assert table["key"].tolist() == [f"d{j}" for j in range(600)] and table["Topic"].tolist() == model.topics_
     del out
@@ -230,7 +211,7 @@ def test_a_worker_killed_mid_assignment_changes_nothing(client, corpus, local, t
     finally:
         cluster.scheduler.remove_plugin(name="kill-on-assignment")
     assert plugin.killed is not None  # a worker did die during the assignment
-    same_model(model.state_, remote.state_)  # nothing lost, nothing counted twice
+    assert_same_state(model.state_, remote.state_)  # nothing lost, nothing counted twice
     client.wait_for_workers(2, timeout=60)
     cluster_is_clean(client)
 
@@ -302,5 +283,5 @@ def test_workers_embed_with_the_model_loaded_once_each(client, tmp_path):
     assert np.min(np.sum(index_vectors(shards) * index_vectors(here), axis=1)) > 0.999
     again = TopicModel(random_state=0, min_topic_size=5)
     tsd.fit(again, data, client=client, embeddings=tmp_path / "emb")
-    same_model(first.state_, again.state_)
+    assert_same_state(first.state_, again.state_)
     cluster_is_clean(client)

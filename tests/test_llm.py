@@ -56,11 +56,7 @@ DOC_RE = re.compile(r"<document (\d+)>\n(.*?)\n</document \1>", re.DOTALL)
 # --------------------------------------------------------------------------- fixtures and helpers
 @pytest.fixture(scope="module")
 def bbc():
-    if not (DATA / "docs.jsonl").exists():
-        pytest.skip(f"test corpus not found at {DATA}")
-    rows = [json.loads(line) for line in (DATA / "docs.jsonl").read_text(encoding="utf-8").splitlines()]
-    emb = np.load(DATA / "embeddings_minilm.npy").astype("float32")
-    return [r["text"] for r in rows], [r["label"] for r in rows], emb
+    return load_corpus("bbc_news")
 
 
 def make_context(bbc, n_topics: int = 5, analyzer=None) -> TopicContext:

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import load_corpus
 from test_cli import run
 from topicscope import TopicModel
 from topicscope.exceptions import InputError
@@ -36,11 +35,6 @@ def report_data(html: str) -> dict:
 
 def decode(text: str) -> np.ndarray:
     return np.frombuffer(base64.b64decode(text), dtype="<u2")
-
-
-@pytest.fixture(scope="module")
-def bbc():
-    return load_corpus("bbc_news")
 
 
 @pytest.fixture(scope="module")

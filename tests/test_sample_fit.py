@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.feature_extraction.text import CountVectorizer
 
-from conftest import load_corpus
+from conftest import assert_same_state, load_corpus
 from topicscope import TopicModel
 from topicscope.exceptions import InputError
 from topicscope.neighbors import GRAPH_K, NeighborIndex, index_vectors, normalise_rows
@@ -43,31 +43,11 @@ def sampled(corpus):
     return TopicModel(random_state=0, fit_sample_size=SAMPLE).fit(docs, emb)
 
 
-def _same_state(a, b) -> None:
-    for name in (
-        "topic_ids",
-        "sizes",
-        "doc_topics",
-        "vocabulary",
-        "topic_embeddings",
-        "index_embeddings",
-        "index_topics",
-        "neighbor_topics",
-        "neighbor_weights",
-    ):
-        assert np.array_equal(getattr(a, name), getattr(b, name)), name
-    assert (a.class_term != b.class_term).nnz == 0
-    assert (a.ctfidf != b.ctfidf).nnz == 0
-    assert a.words == b.words and a.names == b.names
-    assert a.representative_docs == b.representative_docs
-    assert a.training_fingerprint == b.training_fingerprint
-
-
 def test_up_to_the_sample_size_a_fit_is_unchanged(corpus):
     docs, _, emb = corpus
     plain = TopicModel(random_state=0, fit_sample_size=None).fit(docs, emb)
     for size in (len(docs), DEFAULT_FIT_SAMPLE_SIZE):
-        _same_state(plain.state_, TopicModel(random_state=0, fit_sample_size=size).fit(docs, emb).state_)
+        assert_same_state(plain.state_, TopicModel(random_state=0, fit_sample_size=size).fit(docs, emb).state_)
     assert TopicModel().fit_sample_size == DEFAULT_FIT_SAMPLE_SIZE
     assert len(plain.state_.index_embeddings) == len(docs)
 
@@ -75,7 +55,7 @@ def test_up_to_the_sample_size_a_fit_is_unchanged(corpus):
 def test_the_sample_is_seeded_and_reproducible(corpus, sampled):
     docs, _, emb = corpus
     again = TopicModel(random_state=0, fit_sample_size=SAMPLE).fit(docs, emb)
-    _same_state(sampled.state_, again.state_)
+    assert_same_state(sampled.state_, again.state_)
     other = TopicModel(random_state=1, fit_sample_size=SAMPLE).fit(docs, emb)
     assert not np.array_equal(other.state_.index_embeddings, sampled.state_.index_embeddings)
     rows = draw_sample(len(docs), SAMPLE, 0)

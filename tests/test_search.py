@@ -7,7 +7,6 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from conftest import load_corpus
 from topicscope import TopicModel
 from topicscope.exceptions import InputError
 from topicscope.neighbors import normalise_rows
@@ -21,11 +20,6 @@ class Lookup:
 
     def encode(self, texts):
         return np.stack([self.rows[t] for t in texts])
-
-
-@pytest.fixture(scope="module")
-def bbc():
-    return load_corpus("bbc_news")
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from conftest import DATA, data_missing, load_corpus
+from conftest import DATA, data_missing
 from topicscope import TopicModel
 from topicscope.exceptions import InputError, MissingDependencyError
 from topicscope.viz import layout as viz_layout
@@ -19,11 +19,6 @@ from topicscope.viz.common import snippet
 
 
 # ------------------------------------------------------------------------------------ fixtures
-@pytest.fixture(scope="module")
-def bbc():
-    return load_corpus("bbc_news")
-
-
 @pytest.fixture(scope="module")
 def model(bbc):
     """The default pipeline on bbc_news (no outlier topic); its layout is computed by the first plot."""
