@@ -8,7 +8,8 @@
     python benchmarks/run.py --parts C --limit 2000   # part C on samples of 2,000 documents: a smoke test
 
 Parts: A, B, C, D; C's sections: warm (fit), fit_transform, transform (new documents), cold, embedding;
-D: the analysis verbs (benchmarks/verbs.py); E: plots and the report (benchmarks/seeing.py).
+D: the analysis verbs (benchmarks/verbs.py); E: plots and the report (benchmarks/seeing.py); F: scale
+(benchmarks/scale_part.py: about an hour).
 A run of every part without --limit writes BENCHMARKS.md / BENCHMARKS.json at the project root; any
 other run writes benchmarks/results/last.md / .json unless --out (or --merge) says otherwise.
 
@@ -32,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 ROOT = Path(__file__).resolve().parents[1]
 C_SECTIONS = ("warm", "fit_transform", "transform", "cold", "embedding")
-ALL_SECTIONS = ("A", "B", *(f"C_{s}" for s in C_SECTIONS), "D", "E")
+ALL_SECTIONS = ("A", "B", *(f"C_{s}" for s in C_SECTIONS), "D", "E", "F")
 
 
 def _machine() -> str:
@@ -62,14 +63,14 @@ def parse_parts(spec: str) -> list[str]:
     """``"A,C"`` -> the section keys to run, in report order; ``C`` stands for its five sections."""
     wanted: set[str] = set()
     for token in (t.strip() for t in spec.split(",") if t.strip()):
-        if token.upper() in ("A", "B", "D", "E"):
+        if token.upper() in ("A", "B", "D", "E", "F"):
             wanted.add(token.upper())
         elif token.upper() == "C":
             wanted.update(f"C_{s}" for s in C_SECTIONS)
         elif token.lower() in C_SECTIONS:
             wanted.add(f"C_{token.lower()}")
         else:
-            raise SystemExit(f"--parts: expected A, B, C, D, E or one of {', '.join(C_SECTIONS)}; got {token!r}")
+            raise SystemExit(f"--parts: expected A, B, C, D, E, F or one of {', '.join(C_SECTIONS)}; got {token!r}")
     return [s for s in ALL_SECTIONS if s in wanted]
 
 
@@ -302,6 +303,11 @@ def render(raw: dict, meta: dict) -> tuple[str, list[str]]:
 
         verdicts += seeing.verdicts_e(raw["E"])
         sections.append("## E. Plots and the report\n\n" + SEEING_NOTES + "\n\n" + table(raw["E"], seeing.COLUMNS))
+    if "F" in raw:
+        import scale_part
+
+        verdicts += scale_part.verdicts_f(raw["F"])
+        sections.append(scale_part.render(raw["F"]))
     sections.insert(1, "## Targets\n\n" + "\n".join(f"- {v}" for v in verdicts) + "\n")
     tried = Path(__file__).resolve().parent / "tried.md"
     if tried.is_file():
@@ -395,6 +401,10 @@ def main() -> None:
             import seeing
 
             raw[key] = seeing.part_e(log=log)
+        elif key == "F":
+            import scale_part
+
+            raw[key] = scale_part.part_f(log=log)
     raw = {k: raw[k] for k in ALL_SECTIONS if k in raw}
     text, verdicts = render(raw, meta)
     out.write_text(text, encoding="utf-8")
