@@ -5,7 +5,19 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("torch", "umap", "plotly", "sentence_transformers", "llama_cpp", "dask", "numba", "transformers")
+HEAVY = (
+    "torch",
+    "umap",
+    "plotly",
+    "sentence_transformers",
+    "llama_cpp",
+    "dask",
+    "numba",
+    "transformers",
+    "onnx",
+    "onnxruntime",
+    "tokenizers",
+)
 
 
 def test_import_loads_no_heavy_dependency():

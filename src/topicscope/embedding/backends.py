@@ -92,6 +92,11 @@ class EncoderEmbedder:
             out = self.encoder.encode(texts)
         return _normalise(out, len(texts), type(self.encoder).__name__)
 
+    def clear_cache(self) -> None:
+        """Forget the vectors cached by text: the next call embeds every text again."""
+        if self._cache is not None:
+            self._cache = _TextCache(self._cache.max_items)
+
     def embed(self, texts: list[str], *, verbose: bool = False) -> np.ndarray:
         if not texts:
             raise InputError("texts to embed must contain at least one text; got an empty list")
@@ -110,12 +115,27 @@ class EncoderEmbedder:
         return np.stack([self._cache.get(k) for k in keys])
 
 
-class SentenceTransformerEmbedder(EncoderEmbedder):
+class NamedModelEmbedder(EncoderEmbedder):
+    """A model named by a string (a model name, a default alias or a folder), loaded offline on first use."""
+
+    def __init__(self, name_or_path: str, *, batch_size: int = 64) -> None:
+        super().__init__(None, batch_size=batch_size)
+        self.name_or_path = name_or_path
+
+    def _load(self) -> Any:
+        raise NotImplementedError
+
+    def embed(self, texts: list[str], *, verbose: bool = False) -> np.ndarray:
+        if self.encoder is None:
+            self.encoder = self._load()
+        return super().embed(texts, verbose=verbose)
+
+
+class SentenceTransformerEmbedder(NamedModelEmbedder):
     """A sentence-transformers model loaded by name or path, offline, on first use."""
 
     def __init__(self, name_or_path: str, *, batch_size: int = 64, device: str | None = None) -> None:
-        super().__init__(None, batch_size=batch_size)
-        self.name_or_path = name_or_path
+        super().__init__(name_or_path, batch_size=batch_size)
         self.device = device
 
     def _load(self) -> Any:
@@ -126,11 +146,6 @@ class SentenceTransformerEmbedder(EncoderEmbedder):
         path = _resolve_model_path(self.name_or_path)
         logger.info("loading embedding model %s from %s", self.name_or_path, path)
         return SentenceTransformer(str(path), device=self.device or "cpu", local_files_only=True)
-
-    def embed(self, texts: list[str], *, verbose: bool = False) -> np.ndarray:
-        if self.encoder is None:
-            self.encoder = self._load()
-        return super().embed(texts, verbose=verbose)
 
 
 def default_model_path() -> Path:
@@ -206,8 +221,12 @@ def is_hub_name(name: str) -> bool:
 
 def resolve_embedder(spec: Any) -> Embedder:
     """Turn an ``embedding_model`` value into an Embedder (loading nothing yet)."""
-    if spec is None:
-        return SentenceTransformerEmbedder("default")
+    if spec is None or (isinstance(spec, str) and spec in _DEFAULT_ALIASES):
+        # The default model runs as an int8 ONNX graph (quantized.py): >= 2x faster than
+        # sentence-transformers, per-document cosine >= 0.99 to it (BENCHMARKS.md, part C).
+        from .quantized import QuantizedEmbedder
+
+        return QuantizedEmbedder("default" if spec is None else spec)
     if isinstance(spec, str):
         if not spec.strip():
             raise InputError("embedding_model must be a model name, a path or an object with encode(); got ''")
@@ -236,7 +255,7 @@ def embedding_reference(spec: Any) -> dict[str, Any]:
     """
     if isinstance(spec, UnavailableEmbedder):
         return dict(spec.reference)
-    if isinstance(spec, SentenceTransformerEmbedder):
+    if isinstance(spec, NamedModelEmbedder):
         spec = spec.name_or_path
     if spec is None or (isinstance(spec, str) and spec in _DEFAULT_ALIASES):
         return {"kind": "default", "name": DEFAULT_MODEL_NAME}
