@@ -236,7 +236,11 @@ def test_update_ctfidf_model_is_kept_for_later_verbs(bbc, base, tmp_path):
     assert model.ctfidf_model is None and model.stages_.ctfidf is not user_ctfidf
     assert model.stages_.ctfidf.bm25_weighting and not hasattr(user_ctfidf, "idf_")
     state = model.state_
-    expected = ClassTfidfTransformer(bm25_weighting=True, exclusivity=0.0).weights(state.class_term, state.vocabulary)
+    expected = ClassTfidfTransformer(bm25_weighting=True, exclusivity=0.0).weights(
+        state.class_term,
+        state.vocabulary,
+        doc_share=state.term_doc_share,  # the filler rule's shares, as at fit
+    )
     assert np.allclose(state.ctfidf.toarray(), expected.toarray())
     assert model.get_topics() != base.get_topics()
     loaded = assert_round_trip(model, tmp_path, docs, emb)
@@ -307,7 +311,8 @@ def test_merge_changes_only_the_merged_topics(bbc, base, tmp_path):
         assert model.topic_labels_[n] == f"{n}_" + "_".join(w for w, _ in base.get_topic(t)[:4])
         assert model.get_representative_docs(n) == base.get_representative_docs(t)
     summed = old.class_term[[old.row(1), old.row(2)]].sum(axis=0)
-    row = ClassTfidfTransformer().fit(old.class_term).transform(sp.csr_matrix(summed))
+    fitted = ClassTfidfTransformer().fit(old.class_term, doc_share=old.term_doc_share)  # no -1 topic here
+    row = fitted.transform(sp.csr_matrix(summed))
     assert np.allclose(new.ctfidf[new.row(merged)].toarray(), row.toarray())
     assert model.get_topic(merged) == top_words(row, old.vocabulary, 10)[0]
     assert np.array_equal(new.doc_topics, remap_topics(old.doc_topics, mapping))

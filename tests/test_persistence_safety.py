@@ -414,6 +414,16 @@ ARRAY_CASES = {
         None,
         r"array 'doc_layout' must hold finite numbers",
     ),
+    "filler shares of another vocabulary": (
+        lambda a: a.update(term_doc_share=np.zeros(3, dtype=np.float32)),
+        None,
+        r"array 'term_doc_share' has 3 values; expected 0 or \d+ \(one per term of field 'vocabulary'\)",
+    ),
+    "filler shares above 1": (
+        lambda a: a["term_doc_share"].__setitem__(0, 2.0),
+        None,
+        r"array 'term_doc_share' must hold shares in \[0, 1\]",
+    ),
     "a bad training fingerprint": (
         None,
         lambda m: m.update(training_fingerprint="not hex"),
@@ -439,6 +449,18 @@ def test_the_document_layout_round_trips_and_older_files_without_it_load(model, 
 
     rewrite_arrays(tmp_path / "b", drop_layout)  # a file written before the layout existed
     assert TopicModel.load(tmp_path / "b").state_.doc_layout.shape == (0, 2)
+
+
+def test_older_files_without_filler_shares_load_and_keep_their_words(model, tmp_path):
+    model.save(tmp_path / "m", save_ctfidf=False)
+
+    def drop(arrays):
+        arrays.pop("term_doc_share")
+
+    rewrite_arrays(tmp_path / "m", drop)  # a file written before the shares existed
+    loaded = TopicModel.load(tmp_path / "m")
+    assert loaded.state_.term_doc_share.shape == (0,)
+    assert loaded.get_topics() == model.get_topics()  # saved words, not recomputed
 
 
 @pytest.mark.parametrize("case", sorted(ARRAY_CASES))

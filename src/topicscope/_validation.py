@@ -107,6 +107,12 @@ def check_float(value: Any, name: str, *, low: float | None = None, high: float 
     return float(value)
 
 
+def check_bool(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputError(f"{name} must be True or False; got {_describe(value)}")
+    return bool(value)
+
+
 def _bound(minimum: int | None) -> str:
     return f" >= {minimum}" if minimum is not None else ""
 

@@ -60,10 +60,11 @@ _ARRAYS = {
     "neighbor_topics": ("int64", 2),
     "neighbor_weights": ("float32", 2),
     "doc_layout": ("float32", 2),
+    "term_doc_share": ("float32", 1),
 }
 _CTFIDF_ARRAYS = ("ctfidf_data", "ctfidf_indices", "ctfidf_indptr")
 _SINCE_V2 = ("neighbor_topics", "neighbor_weights")  # absent from version-1 files
-_OPTIONAL = ("doc_layout",)  # absent from files written before the 2-D layout existed
+_OPTIONAL = ("doc_layout", "term_doc_share")  # absent from files written before they existed
 
 
 # ---------------------------------------------------------------------------------------- saving
@@ -253,6 +254,7 @@ def save_model(
         "neighbor_topics": np.ascontiguousarray(state.neighbor_topics, dtype=np.int64),
         "neighbor_weights": np.ascontiguousarray(state.neighbor_weights, dtype=np.float32),
         "doc_layout": np.ascontiguousarray(state.doc_layout, dtype=np.float32),
+        "term_doc_share": np.ascontiguousarray(state.term_doc_share, dtype=np.float32),
     }
     if not save_ctfidf:  # derived from class_term at load (class_term stays: reduce, merge and online need it)
         for name in _CTFIDF_ARRAYS:
@@ -415,11 +417,24 @@ def _check_arrays(arrays: dict[str, np.ndarray], saved: Saved, file: Path) -> No
             "array 'doc_topics') of 2 columns",
         )
         need(bool(np.isfinite(layout).all()), "array 'doc_layout' must hold finite numbers")
+    share = arrays.get("term_doc_share")
+    if share is not None:
+        terms = len(saved.vocabulary)
+        need(
+            share.shape[0] in (0, terms),
+            f"array 'term_doc_share' has {share.shape[0]} values; expected 0 or {terms} (one per term of field "
+            "'vocabulary')",
+        )
+        need(
+            bool(np.isfinite(share).all() and (share >= 0).all() and (share <= 1).all()),
+            "array 'term_doc_share' must hold shares in [0, 1]",
+        )
 
 
 def load_model(cls: type, path: Path, *, embedding_model: Any = None) -> Any:
     """Read the model folder ``path`` into a fitted ``cls`` (see the module docstring)."""
     from .components import FittedComponents
+    from .topics import ctfidf_weights_of
     from .vectorize import ClassTfidfTransformer
     from .verbs.guided import seed_words
 
@@ -448,7 +463,14 @@ def load_model(cls: type, path: Path, *, embedding_model: Any = None) -> Any:
     if saved.has_ctfidf:
         weights = csr("ctfidf")
     else:  # the same computation describe_topics ran when the words were made
-        weights = ctfidf_model.weights(class_term, vocab, seed_words(saved.params.get("seed_topic_list")) or ())
+        weights = ctfidf_weights_of(
+            ctfidf_model,
+            class_term,
+            vocab,
+            np.array(saved.topic_ids, dtype=np.int64),
+            arrays.get("term_doc_share", np.zeros(0, dtype=np.float32)),
+            seed_words(saved.params.get("seed_topic_list")),
+        )
     state = TopicState(
         topic_ids=np.array(saved.topic_ids, dtype=np.int64),
         sizes=np.array(saved.sizes, dtype=np.int64),
@@ -472,6 +494,7 @@ def load_model(cls: type, path: Path, *, embedding_model: Any = None) -> Any:
         labels_given=saved.labels_given,
         training_fingerprint=saved.training_fingerprint,
         doc_layout=arrays.get("doc_layout", np.zeros((0, 2), dtype=np.float32)),
+        term_doc_share=arrays.get("term_doc_share", np.zeros(0, dtype=np.float32)),
         topic_mapper=saved.topic_mapper
         if saved.topic_mapper is not None
         else {int(t): int(t) for t in saved.topic_ids},

@@ -23,7 +23,7 @@ from .exceptions import InputError
 from .neighbors import GRAPH_K, NeighborIndex
 from .reduction import default_reducer, fit_reduce
 from .state import TopicState, ZeroShotInfo
-from .topics import Describer, build_state, core_documents
+from .topics import Describer, build_state, core_documents, ctfidf_weights_of
 from .vectorize import (
     ClassTfidfTransformer,
     class_term_counts,
@@ -282,7 +282,9 @@ def finish(
     )
     if params.nr_topics is not None:
         # Exactly what fit() followed by reduce_topics(nr_topics) does: describe, then reduce.
-        state.ctfidf = ctfidf.weights(state.class_term, state.vocabulary, boosted or ())
+        state.ctfidf = ctfidf_weights_of(
+            ctfidf, state.class_term, state.vocabulary, state.topic_ids, state.term_doc_share, boosted
+        )
         with stage("topic reduction", verbose=verbose):
             reduce_state(state, params.nr_topics)
     with stage("topic representations", verbose=verbose):

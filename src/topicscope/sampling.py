@@ -241,6 +241,7 @@ class TopicTotals:
     class_term: sp.csr_matrix  # summed term counts of the documents that count (float64 integers)
     sizes: np.ndarray  # documents per topic
     embedding_sums: np.ndarray  # int64 sums of the unit embeddings in fixed point (2**24)
+    doc_freq: np.ndarray  # int64, per term: the documents (all of them, counted or not) that contain it
 
 
 def _topic_rows(topics: np.ndarray, topic_ids: np.ndarray) -> np.ndarray:
@@ -274,12 +275,17 @@ def block_totals(
         order = np.argsort(rows, kind="stable")
         present, starts = np.unique(rows[order], return_index=True)
         sums[present] = np.add.reduceat(fixed[order], starts, axis=0)
-    return TopicTotals(class_term, sizes, sums)
+    csr = sp.csr_matrix(doc_term)
+    doc_freq = np.bincount(csr.indices[csr.data > 0], minlength=csr.shape[1]).astype(np.int64)
+    return TopicTotals(class_term, sizes, sums, doc_freq)
 
 
 def add_totals(a: TopicTotals, b: TopicTotals) -> TopicTotals:
     return TopicTotals(
-        sp.csr_matrix(a.class_term + b.class_term), a.sizes + b.sizes, a.embedding_sums + b.embedding_sums
+        sp.csr_matrix(a.class_term + b.class_term),
+        a.sizes + b.sizes,
+        a.embedding_sums + b.embedding_sums,
+        a.doc_freq + b.doc_freq,
     )
 
 
@@ -385,6 +391,7 @@ def sampled_state(
         sizes=totals.sizes.astype(np.int64),
         vocabulary=vocabulary,
         class_term=sp.csr_matrix(totals.class_term),
+        term_doc_share=(totals.doc_freq / max(int(totals.sizes.sum()), 1)).astype(np.float32),
         ctfidf=sp.csr_matrix((len(topic_ids), len(vocabulary))),
         topic_embeddings=centres,
         words={},

@@ -74,6 +74,9 @@ class TopicState:
     # The 2-D map of the training documents (rows of doc_topics), computed once (viz) and saved with
     # the model; (0, 2) until computed. Topics' positions derive from it, so topic edits keep it valid.
     doc_layout: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.float32))
+    # Each vocabulary term's share of the training documents (for c-TF-IDF's filler-word rule; saved);
+    # (0,) when unknown (merged and online models): the rule then uses the topics' words only.
+    term_doc_share: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     # In memory only (never saved: they are training text): central documents per topic.
     candidate_docs: dict[int, list[str]] = field(default_factory=dict, repr=False)
     candidate_embeddings: dict[int, np.ndarray] = field(default_factory=dict, repr=False)

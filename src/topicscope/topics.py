@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -117,6 +117,7 @@ def build_state(
         sizes=sizes,
         vocabulary=vocabulary,
         class_term=class_term_counts(doc_term, doc_topics, topic_ids),
+        term_doc_share=term_doc_share(doc_term),
         ctfidf=sp.csr_matrix((len(topic_ids), len(vocabulary))),
         topic_embeddings=topic_emb,
         words={},
@@ -171,6 +172,48 @@ def default_name(topic: int, words: Words, n: int = 4) -> str:
     return f"{topic}_" + "_".join(w for w, _ in words[:n])
 
 
+_Weigher = TypeVar("_Weigher", bound=ClassTfidfTransformer)
+
+
+def term_doc_share(doc_term: sp.spmatrix) -> np.ndarray:
+    """Each term's share of the documents (rows of ``doc_term``) that contain it, as float32."""
+    doc_term = sp.csr_matrix(doc_term)
+    counts = np.bincount(doc_term.indices[doc_term.data > 0], minlength=doc_term.shape[1])
+    return (counts / max(doc_term.shape[0], 1)).astype(np.float32)
+
+
+def ctfidf_weights_of(
+    ctfidf_model: ClassTfidfTransformer,
+    class_term: sp.spmatrix,
+    vocabulary: np.ndarray,
+    topic_ids: np.ndarray,
+    doc_share: np.ndarray,
+    seed_words: list[str] | None = None,
+) -> sp.csr_matrix:
+    """c-TF-IDF of a state's counts: the outlier topic does not count as a topic for the filler rule,
+    and ``doc_share`` is used when it has one share per term (else only the topic rule applies)."""
+    share = doc_share if len(doc_share) == len(vocabulary) and len(vocabulary) else None
+    return ctfidf_model.weights(
+        class_term,
+        vocabulary,
+        seed_words or (),
+        doc_share=share,
+        counted_rows=np.flatnonzero(np.asarray(topic_ids) != -1),
+    )
+
+
+def fit_on_state(weigher: _Weigher, state: TopicState) -> _Weigher:
+    """``weigher`` fitted on ``state``'s topic counts with the inputs of ``ctfidf_weights_of`` (the
+    filler rule's shares and topic rows), so ``transform(state.class_term)`` gives ``state.ctfidf``."""
+    share = state.term_doc_share
+    return weigher.fit(
+        sp.csr_matrix(state.class_term, dtype=np.float64),
+        vocabulary=state.vocabulary,
+        doc_share=share if len(share) == len(state.vocabulary) and len(share) else None,
+        counted_rows=np.flatnonzero(np.asarray(state.topic_ids) != -1),
+    )
+
+
 def describe_topics(
     state: TopicState,
     *,
@@ -183,7 +226,9 @@ def describe_topics(
     seed_words: list[str] | None = None,
 ) -> None:
     """(Re)compute c-TF-IDF, words, aspects and names of every topic in ``state``, in place."""
-    state.ctfidf = ctfidf_model.weights(state.class_term, state.vocabulary, seed_words or ())
+    state.ctfidf = ctfidf_weights_of(
+        ctfidf_model, state.class_term, state.vocabulary, state.topic_ids, state.term_doc_share, seed_words
+    )
     aspects_spec = representation_model if isinstance(representation_model, dict) else None
     main = None if aspects_spec is not None else representation_model
     if aspects_spec is not None and "Main" in aspects_spec:

@@ -40,11 +40,13 @@ from ..topics import (
     combine_topics,
     core_documents,
     default_name,
+    fit_on_state,
     merge_topic_groups,
     pool_candidates,
     relabel_documents,
     remap_topics,
     state_evidence,
+    term_doc_share,
     topic_means,
 )
 from ..vectorize import ClassTfidfTransformer, class_term_counts
@@ -112,7 +114,9 @@ class FittedWeights(ClassTfidfTransformer):
     this returns the row it would have had among the topics the idf was fitted on.
     """
 
-    def weights(self, class_term: sp.spmatrix, vocabulary: Any = None, extra_seed_words: Any = ()) -> sp.csr_matrix:
+    def weights(
+        self, class_term: sp.spmatrix, vocabulary: Any = None, extra_seed_words: Any = (), **_: Any
+    ) -> sp.csr_matrix:
         return self.transform(class_term)
 
 
@@ -121,7 +125,7 @@ def fitted_weights(ctfidf: ClassTfidfTransformer, describer: Describer, state: T
     params = ctfidf.get_params()
     seeds = sorted(set(params.get("seed_words") or ()) | set(describer.seed_words or ()))
     params["seed_words"] = seeds or None
-    return FittedWeights(**params).fit(state.class_term, vocabulary=state.vocabulary)
+    return fit_on_state(FittedWeights(**params), state)
 
 
 def check_merge_groups(topics_to_merge: Any, state: TopicState) -> list[list[int]]:
@@ -512,6 +516,8 @@ def update_topics(
                 f"doc_term must be ({len(new.doc_topics)}, {len(new.vocabulary)}) (documents x vocabulary); "
                 f"got {doc_term_matrix.shape}"
             )
+        if vocabulary is not None:  # the filler rule's shares follow the new vocabulary
+            new.term_doc_share = term_doc_share(doc_term_matrix)
         if graph is None and not new.labels_given and index_holds_training_documents(new):
             graph = _graph(new)
         counted = counted_documents(new, graph)

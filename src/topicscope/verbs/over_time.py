@@ -27,6 +27,7 @@ import scipy.sparse as sp
 from .._validation import check_int
 from ..exceptions import InputError
 from ..state import TopicState
+from ..topics import fit_on_state
 from ..vectorize import ClassTfidfTransformer, grouped_counts
 
 SHOWN_WORDS = 5  # BERTopic joins the first five words of each cell
@@ -40,7 +41,7 @@ def cell_weigher(ctfidf: ClassTfidfTransformer, state: TopicState, seed_words: S
     """
     words = sorted(set(ctfidf.seed_words or ()) | set(seed_words))
     weigher = ClassTfidfTransformer(**ctfidf.get_params()).set_params(seed_words=words or None)
-    return weigher.fit(sp.csr_matrix(state.class_term, dtype=np.float64), vocabulary=state.vocabulary)
+    return fit_on_state(weigher, state)
 
 
 def check_document_topics(topics: Any, state: TopicState, n_docs: int) -> np.ndarray:
