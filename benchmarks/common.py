@@ -86,9 +86,58 @@ def clean_tokens(texts: list[str]) -> list[list[str]]:
     return [[w for w in TOKEN.findall(t.lower()) if w not in ENGLISH_STOP_WORDS] for t in texts]
 
 
+def all_tokens(texts: list[str]) -> list[list[str]]:
+    """Lower-cased word tokens, scikit-learn's default token pattern, nothing removed (issue 14's NPMI
+    reference: a stop word in a topic's top 10 is scored like any other word)."""
+    return [TOKEN.findall(t.lower()) for t in texts]
+
+
 def bertopic_model(min_topic_size: int, seed: int | None):
     from bertopic import BERTopic
     from umap import UMAP
 
     umap = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed)
     return BERTopic(min_topic_size=min_topic_size, umap_model=umap)
+
+
+@cache
+def _minilm():
+    """The packaged all-MiniLM-L6-v2 as a SentenceTransformer (offline; Topeax wants an encoder object
+    even when it is given embeddings, and loads a hub name otherwise)."""
+    from sentence_transformers import SentenceTransformer
+
+    from topicscope.embedding.backends import default_model_path
+
+    return SentenceTransformer(str(default_model_path()), device="cpu")
+
+
+def topeax_model(seed: int | None):
+    """Turftopic's Topeax with its defaults (only the encoder object and the seed are given)."""
+    from turftopic import Topeax
+
+    return Topeax(encoder=_minilm(), random_state=seed)
+
+
+def topeax_words(model) -> list[list[str]]:
+    return [[w for w, _ in words][:10] for _, words in model.get_topics(10)]
+
+
+def filler_share(topics: list[list[str]], docs: list[str]) -> float:
+    """Share of topics whose first 3 words include a filler word: a word among the top 10 of more
+    than half of the topics, or in more than 30% of the documents (lower-cased, scikit-learn's token
+    pattern; an n-gram counts when any of its words does)."""
+    if not topics:
+        return float("nan")
+    tops = [{w.lower() for w in t[:10]} for t in topics]
+    in_topics: dict[str, int] = {}
+    for t in tops:
+        for w in t:
+            in_topics[w] = in_topics.get(w, 0) + 1
+    firsts = [[w.lower() for w in t[:3]] for t in topics]
+    words = {u for t in firsts for w in t for u in [w, *w.split()]}
+    df = dict.fromkeys(words, 0)
+    for d in docs:
+        for w in words.intersection(TOKEN.findall(d.lower())):
+            df[w] += 1
+    filler = {w for w in words if df[w] > 0.3 * len(docs) or in_topics.get(w, 0) > len(topics) / 2}
+    return float(np.mean([any(w in filler or set(w.split()) & filler for w in t) for t in firsts]))
