@@ -201,6 +201,22 @@ def test_vectors_do_not_depend_on_batch_order_or_threads(default_embedder, texts
     np.testing.assert_allclose(encoder.encode([texts[0], texts[-1]], batch_size=2)[1], alone[0], atol=1e-6)
 
 
+def test_a_used_default_embedder_pickles_without_its_session(default_embedder, texts_and_reference):
+    """Dask ships the embedder to its workers: the copy carries the name, loads the graph again and
+    gives the same vectors; the ONNX Runtime session and the cached vectors stay behind."""
+    import copy
+    import pickle
+
+    texts = texts_and_reference[0][100:110]
+    before = default_embedder.embed(texts)
+    assert default_embedder.encoder is not None
+    clone = pickle.loads(pickle.dumps(default_embedder))
+    assert clone.encoder is None and clone.name_or_path == default_embedder.name_or_path
+    np.testing.assert_allclose(clone.embed(texts), before, atol=1e-6)
+    assert copy.deepcopy(default_embedder).encoder is None
+    assert default_embedder.encoder is not None  # the original keeps its session
+
+
 def test_graph_is_built_once_then_loaded_from_the_cache(tmp_path, monkeypatch, texts_and_reference):
     monkeypatch.setenv("TOPICSCOPE_CACHE", str(tmp_path))
     builds = []
@@ -219,6 +235,11 @@ def test_graph_is_built_once_then_loaded_from_the_cache(tmp_path, monkeypatch, t
     assert len(builds) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == files  # no temporary file left behind
     np.testing.assert_array_equal(second, first)
+    cached = tmp_path / files[0]
+    assert cached.stat().st_mode & 0o777 == 0o644  # readable by every user of a shared cache
+    cached.write_bytes(cached.read_bytes()[:1000])  # damaged (a full disk, a killed copy): built again
+    np.testing.assert_array_equal(QuantizedEmbedder().embed(texts), first)
+    assert len(builds) == 2 and cached.stat().st_size > 1000
 
 
 def test_int8_graph_refuses_models_it_does_not_reproduce():

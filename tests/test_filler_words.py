@@ -34,8 +34,25 @@ def test_filler_terms_follow_both_rules():
     assert np.flatnonzero(filler_terms(sp.csr_matrix(w2), counted_rows=np.array([0, 1]))).tolist() == []
     # Fewer than three topics: a topic's own words are "in more than half" of them, so only shares count.
     assert not filler_terms(sp.csr_matrix(w2[:2])).any()
-    with pytest.raises(ValueError, match="one value per term"):
+    with pytest.raises(InputError, match=r"doc_share must hold one share in \[0, 1\] per term \(12 terms\)"):
         filler_terms(weights, share[:5])
+    with pytest.raises(InputError, match="counted_rows must be a 1-D array of row indices; got bool"):
+        filler_terms(weights, counted_rows=np.ones(4, dtype=bool))
+    with pytest.raises(InputError, match=r"counted_rows must be distinct row indices in \[0, 4\); got \[0, 4\]"):
+        filler_terms(weights, counted_rows=np.array([0, 4]))
+
+
+def test_the_document_rule_alone_marks_a_word_no_topic_ranks_high():
+    # 4 topics, each with 12 words of its own; term 48 has a small weight everywhere (never in a
+    # top 10), but it is in 35% of the documents.
+    w = np.zeros((4, 49))
+    for i in range(4):
+        w[i, 12 * i : 12 * i + 12] = np.linspace(1.0, 0.5, 12)
+    w[:, 48] = 0.01
+    share = np.full(49, 0.02)
+    assert not filler_terms(sp.csr_matrix(w), share).any()
+    share[48] = 0.35
+    assert np.flatnonzero(filler_terms(sp.csr_matrix(w), share)).tolist() == [48]
 
 
 def test_demote_fillers_keeps_them_out_of_the_first_three_and_keeps_their_order():
@@ -48,7 +65,14 @@ def test_demote_fillers_keeps_them_out_of_the_first_three_and_keeps_their_order(
     assert first[0] > first[1] and first[1] < 0.3 and first[0] < 0.3  # below the third word, order kept
     np.testing.assert_array_equal(first[2:], w.toarray()[0, 2:])  # other words untouched
     np.testing.assert_array_equal(out[1], w.toarray()[1])  # fillers already below the third word
-    # A row with fewer than three other words: its fillers go below all of them.
+    # The default cut is the 10th other word: with 12 other words a filler lands 11th.
+    row = np.r_[2.0, np.linspace(1.0, 0.1, 12)]
+    mask = np.zeros(13, dtype=bool)
+    mask[0] = True
+    demoted = demote_fillers(sp.csr_matrix(row), mask).toarray()[0]
+    assert list(np.argsort(-demoted)).index(0) == 10
+    np.testing.assert_array_equal(demoted[1:], row[1:])
+    # A row with fewer other words than that: its fillers go below all of them.
     few = demote_fillers(sp.csr_matrix([[0.9, 0.1, 0.0]]), np.array([True, False, False])).toarray()[0]
     assert 0 < few[0] < few[1]
 

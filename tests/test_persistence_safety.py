@@ -451,16 +451,36 @@ def test_the_document_layout_round_trips_and_older_files_without_it_load(model, 
     assert TopicModel.load(tmp_path / "b").state_.doc_layout.shape == (0, 2)
 
 
-def test_older_files_without_filler_shares_load_and_keep_their_words(model, tmp_path):
+def test_older_files_without_filler_shares_load_as_they_were_made(model, tmp_path):
+    """A file from before the filler-word rule (no shares, no demote_filler_words key) keeps its
+    words, and the c-TF-IDF recomputed at load is the plain one its words were made with."""
+    from topicscope.vectorize import ClassTfidfTransformer
+
     model.save(tmp_path / "m", save_ctfidf=False)
 
     def drop(arrays):
         arrays.pop("term_doc_share")
 
-    rewrite_arrays(tmp_path / "m", drop)  # a file written before the shares existed
+    rewrite_arrays(tmp_path / "m", drop)
+    meta = read_meta(tmp_path / "m")
+    del meta["ctfidf"]["demote_filler_words"]
+    write_meta(tmp_path / "m", meta)
     loaded = TopicModel.load(tmp_path / "m")
-    assert loaded.state_.term_doc_share.shape == (0,)
+    state = loaded.state_
+    assert state.term_doc_share.shape == (0,)
     assert loaded.get_topics() == model.get_topics()  # saved words, not recomputed
+    assert loaded.stages_.ctfidf.demote_filler_words is False
+    plain = ClassTfidfTransformer(demote_filler_words=False).weights(state.class_term, state.vocabulary)
+    np.testing.assert_allclose(loaded.c_tf_idf_.toarray(), plain.toarray())
+    with_rule = ClassTfidfTransformer().weights(
+        state.class_term, state.vocabulary, doc_share=model.state_.term_doc_share
+    )
+    assert not np.allclose(with_rule.toarray(), plain.toarray())  # the rule does change these weights
+    # A file from now keeps the rule and its shares.
+    model.save(tmp_path / "new", save_ctfidf=False)
+    again = TopicModel.load(tmp_path / "new")
+    assert again.stages_.ctfidf.demote_filler_words is True
+    np.testing.assert_allclose(again.c_tf_idf_.toarray(), model.c_tf_idf_.toarray(), rtol=1e-6)
 
 
 @pytest.mark.parametrize("case", sorted(ARRAY_CASES))

@@ -425,10 +425,8 @@ def _check_arrays(arrays: dict[str, np.ndarray], saved: Saved, file: Path) -> No
             f"array 'term_doc_share' has {share.shape[0]} values; expected 0 or {terms} (one per term of field "
             "'vocabulary')",
         )
-        need(
-            bool(np.isfinite(share).all() and (share >= 0).all() and (share <= 1).all()),
-            "array 'term_doc_share' must hold shares in [0, 1]",
-        )
+        bad = share[~(np.isfinite(share) & (share >= 0) & (share <= 1))]
+        need(not len(bad), f"array 'term_doc_share' must hold shares in [0, 1]; got {bad[:1].tolist()}")
 
 
 def load_model(cls: type, path: Path, *, embedding_model: Any = None) -> Any:
@@ -458,7 +456,10 @@ def load_model(cls: type, path: Path, *, embedding_model: Any = None) -> Any:
             shape=(n_topics, len(vocab)),
         )
 
-    ctfidf_model = ClassTfidfTransformer(**saved.ctfidf_params) if saved.ctfidf_params else ClassTfidfTransformer()
+    ctfidf_params = dict(saved.ctfidf_params or {})
+    if "term_doc_share" not in arrays:  # written before the filler-word rule: its words were made without it
+        ctfidf_params.setdefault("demote_filler_words", False)
+    ctfidf_model = ClassTfidfTransformer(**ctfidf_params)
     class_term = csr("class_term")
     if saved.has_ctfidf:
         weights = csr("ctfidf")

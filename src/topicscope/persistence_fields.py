@@ -119,6 +119,7 @@ def _read_ctfidf_params(f: Fields, raw: Any) -> dict[str, Any] | None:
         "seed_words": lambda v, k: _optional(f, v, k, f.str_list),
         "seed_multiplier": lambda v, k: f.float_(v, k, low=0.0, high=1e6),
         "exclusivity": lambda v, k: f.float_(v, k, low=0.0, high=100.0),
+        "demote_filler_words": f.bool_,
     }
     out = {}
     for name, value in f.dict_(raw, "ctfidf").items():

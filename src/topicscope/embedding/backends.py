@@ -125,6 +125,15 @@ class NamedModelEmbedder(EncoderEmbedder):
     def _load(self) -> Any:
         raise NotImplementedError
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickles and copies carry the name, not the loaded model (an ONNX Runtime session cannot be
+        pickled) nor the cached vectors: the copy loads the model again on first use (Dask workers)."""
+        state = self.__dict__.copy()
+        state["encoder"] = None
+        if self._cache is not None:
+            state["_cache"] = _TextCache(self._cache.max_items)
+        return state
+
     def embed(self, texts: list[str], *, verbose: bool = False) -> np.ndarray:
         if self.encoder is None:
             self.encoder = self._load()

@@ -63,13 +63,14 @@ def _read_json(path: Path) -> dict[str, Any]:
     return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
-def load_or_build_graph(model_path: Path) -> Path:
-    """The cached int8 graph of ``model_path``, built and written (atomically) when missing."""
+def load_or_build_graph(model_path: Path, *, rebuild: bool = False) -> Path:
+    """The cached int8 graph of ``model_path``, built and written (atomically) when missing (or when
+    ``rebuild``: a cached file ONNX Runtime could not load)."""
     for name in ("model.safetensors", "config.json", "tokenizer.json", "1_Pooling/config.json"):
         if not (model_path / name).is_file():
             raise InputError(f"the int8 ONNX encoder needs {name} in the model folder {model_path}; it is missing")
     target = cached_graph_path(model_path)
-    if target.is_file():
+    if target.is_file() and not rebuild:
         logger.debug("int8 encoder graph from the cache: %s", target)
         return target
     from safetensors.numpy import load_file
@@ -87,6 +88,7 @@ def load_or_build_graph(model_path: Path) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a shared cache folder must be readable by all
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -133,7 +135,12 @@ class Int8Encoder:
         # Threads that spin while idle take CPU from other processes (Dask workers, the pipeline).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
-        self.session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+        try:
+            self.session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # a damaged cache file (ONNX Runtime raises its own error types)
+            logger.warning("the cached int8 encoder graph %s could not be loaded (%s); building it again", graph, exc)
+            graph = load_or_build_graph(model_path, rebuild=True)
+            self.session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
         self.dim = int(self.session.get_outputs()[0].shape[1])
 
     def _run(self, ids: list[list[int]]) -> np.ndarray:

@@ -96,10 +96,13 @@ def filler_terms(
     filler = np.zeros(weights.shape[1], dtype=bool)
     if doc_share is not None:
         share = np.asarray(doc_share, dtype=np.float64)
-        if share.shape != (weights.shape[1],):
-            raise ValueError(f"doc_share must have one value per term ({weights.shape[1]}); got {share.shape}")
+        if share.shape != (weights.shape[1],) or not np.all((share >= 0) & (share <= 1)):
+            raise InputError(
+                f"doc_share must hold one share in [0, 1] per term ({weights.shape[1]} terms); "
+                f"got shape {share.shape}, values {share[:3].tolist()}..."
+            )
         filler |= share > FILLER_DOC_SHARE
-    rows = np.arange(weights.shape[0]) if counted_rows is None else np.asarray(counted_rows, dtype=np.int64)
+    rows = _check_rows(counted_rows, weights.shape[0])
     if len(rows) >= 3:
         hits = np.zeros(weights.shape[1], dtype=np.int64)
         for i in rows:
@@ -109,6 +112,18 @@ def filler_terms(
             hits[cols] += 1
         filler |= hits > len(rows) / 2
     return filler
+
+
+def _check_rows(counted_rows: np.ndarray | None, n_rows: int) -> np.ndarray:
+    """``counted_rows`` as distinct row indices in [0, n_rows) (InputError naming it otherwise)."""
+    if counted_rows is None:
+        return np.arange(n_rows)
+    rows = np.asarray(counted_rows)
+    if rows.ndim != 1 or rows.dtype.kind not in "iu":
+        raise InputError(f"counted_rows must be a 1-D array of row indices; got {rows.dtype} of shape {rows.shape}")
+    if len(rows) and (rows.min() < 0 or rows.max() >= n_rows or len(np.unique(rows)) != len(rows)):
+        raise InputError(f"counted_rows must be distinct row indices in [0, {n_rows}); got {rows.tolist()[:10]}")
+    return rows.astype(np.int64)
 
 
 def demote_fillers(weights: sp.spmatrix, filler: np.ndarray, positions: int | None = None) -> sp.csr_matrix:

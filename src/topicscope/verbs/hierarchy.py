@@ -20,6 +20,7 @@ import scipy.sparse as sp
 
 from ..exceptions import InputError
 from ..state import TopicState
+from ..topics import fit_on_state
 from ..vectorize import ClassTfidfTransformer, top_words
 
 COLUMNS = [
@@ -79,8 +80,8 @@ def hierarchical_topics(
         raise InputError(f"linkage_function must return scipy's ({n - 1}, 4) linkage matrix; got shape {Z.shape}")
 
     counts = sp.csr_matrix(state.class_term, dtype=np.float64)
-    weigher = ClassTfidfTransformer(**ctfidf.get_params()).set_params(seed_words=None)
-    weigher.fit(counts)
+    # Fitted as the topics' own words were (the filler rule's shares and topic rows included).
+    weigher = fit_on_state(ClassTfidfTransformer(**ctfidf.get_params()).set_params(seed_words=None), state)
     first_parent = max(ids) + 1  # parent ids never collide with topic ids (BERTopic: n + step)
     members: list[list[int]] = [[r] for r in range(n)]  # node -> row positions of its leaves
     for left, right, _, _ in Z:
