@@ -41,6 +41,23 @@ def _quality(q: dict) -> tuple[float, float, float]:
     return float(np.mean(full)), float(np.mean(tenth)), float(np.mean(full) - np.mean(tenth))
 
 
+def _throughput(static_s: float | None) -> str:
+    """The default model's projected embedding time (embed_throughput.py), when it was measured."""
+    path = RESULTS / "embed_throughput.json"
+    if not path.is_file():
+        return ""
+    t = json.loads(path.read_text())
+    proj = t["projected_embedding_s"]
+    return (
+        f"The default embedding model (the int8 ONNX graph) embeds {t['docs_per_s_per_worker']:.0f} package "
+        f"summaries a second per worker (one thread, {t['documents_timed']:,} timed; benchmarks/embed_throughput.py): "
+        f"all {t['corpus_documents']:,} would take {proj['2'] / 60:.0f} min on this machine's 2 workers, "
+        f"{proj['16'] / 60:.1f} min on 16 and {proj['64'] / 60:.1f} min on 64"
+        + (f", against the {static_s:.0f} s the static fast path took above" if static_s is not None else "")
+        + ".\n\n"
+    )
+
+
 def render(f: dict) -> str:
     from run import table
 
@@ -71,13 +88,14 @@ def render(f: dict) -> str:
         "## F. Scale\n\n"
         f"End to end on {e['documents']:,} package summaries, {e['partitions']} parquet partitions, "
         f"{e['cluster']}, `fit_sample_size` {e['fit_sample_size']:,}; embeddings: {e['embedding']}. "
-        "Run niced while other jobs kept the 2 cores busy (load average 5-7), so every time is inflated; "
-        "the run got about 0.76 of a core on average.\n\n"
+        "Run on an otherwise idle machine (2026-12-01; an earlier run that shared the 2 cores with other "
+        "jobs, load average 5-7, took 663 s).\n\n"
         + table(stages, STAGE_COLUMNS)
         + f"\n\nPeak memory (VmHWM): driver and scheduler {peak['driver_and_scheduler_mib']:.0f} MiB, workers "
         f"{workers} MiB; total {e['total_peak_mib']:.0f} MiB. {e['topics']} topics, {e['outliers']} outliers. "
         f"The 20 largest:\n\n{largest}\n\n"
-        "Single-process `fit`, a fresh process per point, the same static embeddings on both sides "
+        + _throughput(next((s["seconds"] for s in e["stages"] if s["stage"].startswith("reading and embedding")), None))
+        + "Single-process `fit`, a fresh process per point, the same static embeddings on both sides "
         "(package_summaries, a seeded permutation; fit_sample_size 'default' is 100,000, which at or below "
         "100k is the unsampled fit). BERTopic's exponent is flattened by a fixed per-process start-up cost "
         "and the machine's load: read its projection as a lower bound.\n\n"
