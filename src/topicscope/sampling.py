@@ -262,7 +262,7 @@ def block_totals(
     topic_ids: np.ndarray,
 ) -> TopicTotals:
     """Term counts (of the ``counted`` documents), sizes and embedding sums of one block, per topic."""
-    from .vectorize import grouped_counts
+    from .vectorize import document_frequency, grouped_counts
 
     k = len(topic_ids)
     rows = _topic_rows(np.asarray(topics, dtype=np.int64), topic_ids)
@@ -275,9 +275,7 @@ def block_totals(
         order = np.argsort(rows, kind="stable")
         present, starts = np.unique(rows[order], return_index=True)
         sums[present] = np.add.reduceat(fixed[order], starts, axis=0)
-    csr = sp.csr_matrix(doc_term)
-    doc_freq = np.bincount(csr.indices[csr.data > 0], minlength=csr.shape[1]).astype(np.int64)
-    return TopicTotals(class_term, sizes, sums, doc_freq)
+    return TopicTotals(class_term, sizes, sums, document_frequency(doc_term))
 
 
 def add_totals(a: TopicTotals, b: TopicTotals) -> TopicTotals:

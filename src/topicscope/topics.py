@@ -19,7 +19,7 @@ from .context import TopicContext, Words
 from .exceptions import InputError
 from .neighbors import normalise_rows
 from .state import TopicState
-from .vectorize import ClassTfidfTransformer, class_term_counts, top_words
+from .vectorize import ClassTfidfTransformer, class_term_counts, document_frequency, top_words
 
 N_REPRESENTATIVE = 3
 # A document describes its topic when at least this share of its nearest neighbours share it.
@@ -177,9 +177,7 @@ _Weigher = TypeVar("_Weigher", bound=ClassTfidfTransformer)
 
 def term_doc_share(doc_term: sp.spmatrix) -> np.ndarray:
     """Each term's share of the documents (rows of ``doc_term``) that contain it, as float32."""
-    doc_term = sp.csr_matrix(doc_term)
-    counts = np.bincount(doc_term.indices[doc_term.data > 0], minlength=doc_term.shape[1])
-    return (counts / max(doc_term.shape[0], 1)).astype(np.float32)
+    return (document_frequency(doc_term) / max(doc_term.shape[0], 1)).astype(np.float32)
 
 
 def ctfidf_weights_of(
@@ -190,27 +188,28 @@ def ctfidf_weights_of(
     doc_share: np.ndarray,
     seed_words: list[str] | None = None,
 ) -> sp.csr_matrix:
-    """c-TF-IDF of a state's counts: the outlier topic does not count as a topic for the filler rule,
-    and ``doc_share`` is used when it has one share per term (else only the topic rule applies)."""
-    share = doc_share if len(doc_share) == len(vocabulary) and len(vocabulary) else None
+    """c-TF-IDF of a state's counts, with the filler rule's inputs (``_filler_inputs``)."""
     return ctfidf_model.weights(
-        class_term,
-        vocabulary,
-        seed_words or (),
-        doc_share=share,
-        counted_rows=np.flatnonzero(np.asarray(topic_ids) != -1),
+        class_term, vocabulary, seed_words or (), **_filler_inputs(vocabulary, topic_ids, doc_share)
     )
+
+
+def _filler_inputs(vocabulary: np.ndarray, topic_ids: np.ndarray, doc_share: np.ndarray) -> dict[str, Any]:
+    """The filler rule's inputs for a state's counts: the outlier topic does not count as a topic,
+    and ``doc_share`` is used when it has one share per term (else only the topic rule applies)."""
+    return {
+        "doc_share": doc_share if len(doc_share) == len(vocabulary) and len(vocabulary) else None,
+        "counted_rows": np.flatnonzero(np.asarray(topic_ids) != -1),
+    }
 
 
 def fit_on_state(weigher: _Weigher, state: TopicState) -> _Weigher:
     """``weigher`` fitted on ``state``'s topic counts with the inputs of ``ctfidf_weights_of`` (the
     filler rule's shares and topic rows), so ``transform(state.class_term)`` gives ``state.ctfidf``."""
-    share = state.term_doc_share
     return weigher.fit(
         sp.csr_matrix(state.class_term, dtype=np.float64),
         vocabulary=state.vocabulary,
-        doc_share=share if len(share) == len(state.vocabulary) and len(share) else None,
-        counted_rows=np.flatnonzero(np.asarray(state.topic_ids) != -1),
+        **_filler_inputs(state.vocabulary, state.topic_ids, state.term_doc_share),
     )
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..exceptions import InputError
+from ..vectorize.counts import document_frequency
 
 
 @dataclass
@@ -71,7 +72,7 @@ def count_local(texts: list[str], vectorizer: Any) -> LocalCounts:
 
 def local_stats(local: LocalCounts) -> TermStats:
     counts = local.counts
-    df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.int64)
+    df = document_frequency(counts)
     tf = np.asarray(counts.sum(axis=0), dtype=np.int64).ravel()
     return TermStats(local.terms, df, tf)
 

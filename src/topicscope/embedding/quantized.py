@@ -13,6 +13,7 @@ masked attention): the same text gives the same vector in any batch, to float ro
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -41,8 +42,16 @@ def _import_onnxruntime() -> Any:
 
 
 def _file_digest(path: Path) -> str:
+    """sha256 of a file; hashed once per process for a given size and modification time (the
+    model's weights are ~90 MB and every new embedder looks its cached graph up by them)."""
+    stat = path.stat()
+    return _digest(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=32)
+def _digest(path: str, size: int, mtime_ns: int) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()

@@ -38,6 +38,13 @@ def grouped_counts(doc_term: sp.spmatrix, groups: np.ndarray, n_groups: int) -> 
     return sp.csr_matrix(indicator @ sp.csr_matrix(doc_term, dtype=np.float64))
 
 
+def document_frequency(doc_term: sp.spmatrix) -> np.ndarray:
+    """Per term (column), how many documents (rows of ``doc_term``) contain it, as int64. Sums over
+    blocks of documents add up exactly (the filler-word rule's shares, the Dask vocabulary)."""
+    csr = sp.csr_matrix(doc_term)
+    return np.bincount(csr.indices[csr.data > 0], minlength=csr.shape[1]).astype(np.int64)
+
+
 def text_fingerprint(documents: Sequence[str]) -> str:
     """A digest of the documents' text and order (each text's length is hashed with it)."""
     digest = hashlib.blake2b(digest_size=16)

@@ -200,10 +200,7 @@ def top_words(weights: sp.spmatrix, vocabulary: Sequence[str] | np.ndarray, n: i
     weights = sp.csr_matrix(weights)
     out: list[list[tuple[str, float]]] = []
     for i in range(weights.shape[0]):
-        start, end = weights.indptr[i], weights.indptr[i + 1]
-        cols, vals = weights.indices[start:end], weights.data[start:end]
-        keep = vals > 0
-        cols, vals = cols[keep], vals[keep]
+        cols, vals = _row(weights, i)
         if len(vals) > n > 0:  # only values tied with or above the n-th largest can make the cut
             kth = np.partition(vals, len(vals) - n)[len(vals) - n]
             cols, vals = cols[vals >= kth], vals[vals >= kth]
