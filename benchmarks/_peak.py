@@ -9,12 +9,17 @@ import sys
 import time
 
 
-def peak_mib() -> float:
+def status_mib(field: str) -> float:
+    """A memory field of this process's /proc/self/status ("VmHWM": peak resident, "VmRSS": now), MiB."""
     with open("/proc/self/status") as fh:
         for line in fh:
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def peak_mib() -> float:
+    return status_mib("VmHWM")
 
 
 def main() -> None:

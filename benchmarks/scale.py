@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _peak import status_mib
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE.parents[0].parent / "shared" / "data" / "package_summaries" / "docs.jsonl"
@@ -43,23 +44,6 @@ SIZES = (50_000, 100_000, 200_000, 400_000)
 BERTOPIC_SIZES = (50_000, 100_000, 200_000)
 BERTOPIC_TIMEOUT_S = 15 * 60
 FULL_N = 862_756
-
-
-def vm_hwm_mib() -> float:
-    """This process's peak resident memory (VmHWM), MiB."""
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def vm_rss_mib() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def load_corpus() -> tuple[list[str], list[str]]:
@@ -295,7 +279,7 @@ def point(args: argparse.Namespace) -> None:
     with docs_path.open(encoding="utf-8") as fh:
         docs = [json.loads(line)["text"] for _, line in zip(range(args.n), fh)]
     emb = np.load(emb_path, mmap_mode="r")[: args.n].astype(np.float32)
-    rss_before = vm_rss_mib()
+    rss_before = status_mib("VmRSS")
     if args.lib == "bertopic":
         from bertopic import BERTopic
 
@@ -318,7 +302,7 @@ def point(args: argparse.Namespace) -> None:
                 "n": args.n,
                 "sample": args.sample,
                 "fit_s": round(seconds, 1),
-                "peak_mib": round(vm_hwm_mib()),
+                "peak_mib": round(status_mib("VmHWM")),
                 "rss_before_fit_mib": round(rss_before),
                 "topics": topics,
             }
