@@ -9,7 +9,7 @@ from sklearn.metrics import normalized_mutual_info_score
 from conftest import load_corpus
 from topicscope import TopicModel
 from topicscope.embedding import QuantizedEmbedder, SentenceTransformerEmbedder, onnx_graph, quantized, resolve_embedder
-from topicscope.embedding.backends import default_model_path, embedding_reference
+from topicscope.embedding.backends import _TextCache, default_model_path, embedding_reference
 from topicscope.exceptions import InputError, ModelNotFoundError
 from topicscope.representation import KeyBERTInspired, MaximalMarginalRelevance
 
@@ -92,9 +92,15 @@ def test_static_fast_path_distils_once_and_finds_the_sections(bbc_sample, tmp_pa
     monkeypatch.setenv("TOPICSCOPE_CACHE", str(tmp_path))
     fast = StaticEmbedder.distill("default")
     assert fast.vectors.shape == (30522, 384)
-    assert len(list(tmp_path.iterdir())) == 1
+    files = sorted(tmp_path.iterdir())
+    assert [p.suffix for p in files] == [".safetensors", ".sha256"]  # the vectors and their checksum
     again = StaticEmbedder.distill("default")  # from the cache
     np.testing.assert_array_equal(again.vectors, fast.vectors)
+    # One flipped byte deep in the vectors (same size, still a valid safetensors file): detected, rebuilt.
+    data = bytearray(files[0].read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    files[0].write_bytes(bytes(data))
+    np.testing.assert_array_equal(StaticEmbedder.distill("default").vectors, fast.vectors)
     docs, labels, _ = bbc_sample
     model = TopicModel(embedding_model=fast, random_state=0).fit(docs)
     # Measured 0.83 on all 2,225 bbc_news articles (MiniLM itself: 0.80).
@@ -230,7 +236,8 @@ def test_graph_is_built_once_then_loaded_from_the_cache(tmp_path, monkeypatch, t
     texts = texts_and_reference[0][110:140]
     first = QuantizedEmbedder().embed(texts)
     files = sorted(p.name for p in tmp_path.iterdir())
-    assert len(builds) == 1 and len(files) == 1 and files[0].startswith("int8-model-") and files[0].endswith(".onnx")
+    assert len(builds) == 1 and len(files) == 2 and files[0].startswith("int8-model-") and files[0].endswith(".onnx")
+    assert files[1] == files[0] + ".sha256"  # the graph's checksum, checked at every load
     second = QuantizedEmbedder().embed(texts)  # a new embedder: loads the cached graph
     assert len(builds) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == files  # no temporary file left behind
@@ -240,6 +247,47 @@ def test_graph_is_built_once_then_loaded_from_the_cache(tmp_path, monkeypatch, t
     cached.write_bytes(cached.read_bytes()[:1000])  # damaged (a full disk, a killed copy): built again
     np.testing.assert_array_equal(QuantizedEmbedder().embed(texts), first)
     assert len(builds) == 2 and cached.stat().st_size > 1000
+    # One flipped byte inside a weight: ONNX Runtime would load it and give other vectors. The
+    # checksum catches it and the graph is built again.
+    data = bytearray(cached.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    cached.write_bytes(bytes(data))
+    np.testing.assert_array_equal(QuantizedEmbedder().embed(texts), first)
+    assert len(builds) == 3
+    (tmp_path / files[1]).unlink()  # a graph without its checksum (an older version's cache): rebuilt
+    np.testing.assert_array_equal(QuantizedEmbedder().embed(texts), first)
+    assert len(builds) == 4 and sorted(p.name for p in tmp_path.iterdir()) == files
+
+
+def test_more_distinct_texts_than_the_cache_holds(graph_cache, texts_and_reference):
+    """The cache bound only limits what is kept for repeats: one call with more distinct texts than
+    it holds embeds them all (the cache used to raise KeyError above 200,000 texts)."""
+    texts = texts_and_reference[0][:300]
+    reference = QuantizedEmbedder(cache_size=0).embed(texts)
+    small = QuantizedEmbedder(cache_size=50)
+    out = small.embed(texts + texts[:20])  # 300 distinct texts and 20 repeats, bound 50
+    np.testing.assert_allclose(out[:300], reference, atol=1e-6)
+    np.testing.assert_array_equal(out[300:], out[:20])
+    cache = small._cache
+    assert len(cache) == 50  # the bound holds: memory does not grow with the texts
+    # The 50 kept are served from the cache: asking for them again embeds nothing.
+    kept = [texts[i] for i in range(300) if cache.lookup(_TextCache.key(texts[i])) is not None]
+    assert len(kept) == 50
+    hits, misses = cache.hits, cache.misses
+    again = small.embed(kept)
+    assert (cache.hits, cache.misses) == (hits + 50, misses)
+    np.testing.assert_allclose(again, QuantizedEmbedder(cache_size=0).embed(kept), atol=1e-6)
+
+
+def test_embedding_progress_moves_per_chunk(graph_cache, texts_and_reference, capsys, monkeypatch):
+    """verbose=True shows a bar that advances once per chunk of distinct texts, not 0/1 then 1/1."""
+    from topicscope.embedding import backends
+
+    texts = texts_and_reference[0][:200]
+    monkeypatch.setattr(backends, "_EMBED_CHUNK", 64)
+    QuantizedEmbedder(cache_size=0).embed(texts, verbose=True)
+    err = capsys.readouterr().err
+    assert "4/4" in err and "1/4" in err  # 200 texts in chunks of 64: four steps
 
 
 def test_int8_graph_refuses_models_it_does_not_reproduce():

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from .._logging import logger
+from .._logging import logger, progress
 from ..exceptions import InputError, ModelNotFoundError, missing_extra
 
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -52,42 +53,82 @@ def _accepts(func: Any, *names: str) -> bool:
 
 
 class _TextCache:
-    """A bounded cache of embeddings keyed by a hash of the text: a refit never re-embeds."""
+    """A bounded cache of embeddings keyed by a hash of the text: a refit never re-embeds.
+
+    It holds at most ``max_items`` vectors, least recently used first out: its memory is bounded by
+    ``max_items`` x (the model's dimension x 4 bytes + about 200 bytes of key and bookkeeping), 330 MB
+    for the default 200,000 vectors of a 384-dimensional model. It only serves repeats: a call with
+    more distinct texts than it holds still embeds every text (``EncoderEmbedder.embed``). Safe to
+    share between threads.
+    """
 
     def __init__(self, max_items: int = 200_000) -> None:
+        if isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0:
+            raise InputError(f"cache_size must be an integer >= 0; got {max_items!r}")
         self.max_items = max_items
         self._store: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
 
     @staticmethod
     def key(text: str) -> bytes:
         return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
-    def split(self, texts: list[str]) -> tuple[list[bytes], list[int]]:
-        keys = [self.key(t) for t in texts]
-        missing = [i for i, k in enumerate(keys) if k not in self._store]
-        return keys, missing
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def lookup(self, key: bytes) -> np.ndarray | None:
+        """The cached vector of ``key`` (marked as recently used), or None."""
+        with self._lock:
+            vec = self._store.get(key)
+            if vec is None:
+                self.misses += 1
+                return None
+            self._store.move_to_end(key)
+            self.hits += 1
+            return vec
 
     def put(self, key: bytes, vec: np.ndarray) -> None:
-        self._store[key] = vec
-        self._store.move_to_end(key)
-        while len(self._store) > self.max_items:
-            self._store.popitem(last=False)
+        if self.max_items == 0:
+            return
+        with self._lock:
+            self._store[key] = vec
+            self._store.move_to_end(key)
+            while len(self._store) > self.max_items:
+                self._store.popitem(last=False)
 
-    def get(self, key: bytes) -> np.ndarray:
-        return self._store[key]
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickles and copies carry the bound, not the vectors nor the lock.
+        return {"max_items": self.max_items}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["max_items"])  # type: ignore[misc]
+
+
+# Distinct texts embedded per call of the encoder: the progress bar moves once per chunk, and the
+# chunk's vectors go straight into the output.
+_EMBED_CHUNK = 1024
+_LOAD_LOCK = threading.Lock()
 
 
 class EncoderEmbedder:
-    """Wrap any object with ``encode(list[str]) -> array`` (e.g. a SentenceTransformer)."""
+    """Wrap any object with ``encode(list[str]) -> array`` (e.g. a SentenceTransformer).
 
-    def __init__(self, encoder: Any, *, batch_size: int = 64, cache: bool = True) -> None:
+    ``cache_size``: vectors kept by text hash for repeated texts (0: none; see ``_TextCache`` for
+    the memory bound). Texts are embedded in chunks of ``_EMBED_CHUNK`` distinct texts, shortest
+    first, written straight into the output array; any number of texts works whatever the bound.
+    """
+
+    def __init__(self, encoder: Any, *, batch_size: int = 64, cache: bool = True, cache_size: int = 200_000) -> None:
         self.encoder = encoder
         self.batch_size = batch_size
-        self._cache = _TextCache() if cache else None
+        self.cache_size = cache_size
+        self._cache = _TextCache(cache_size) if cache else None
 
-    def _encode(self, texts: list[str], verbose: bool) -> np.ndarray:
+    def _encode(self, texts: list[str]) -> np.ndarray:
         if _accepts(self.encoder.encode, "batch_size", "show_progress_bar"):
-            out = self.encoder.encode(texts, batch_size=self.batch_size, show_progress_bar=verbose)
+            out = self.encoder.encode(texts, batch_size=self.batch_size, show_progress_bar=False)
         else:
             out = self.encoder.encode(texts)
         return _normalise(out, len(texts), type(self.encoder).__name__)
@@ -100,26 +141,53 @@ class EncoderEmbedder:
     def embed(self, texts: list[str], *, verbose: bool = False) -> np.ndarray:
         if not texts:
             raise InputError("texts to embed must contain at least one text; got an empty list")
-        if self._cache is None:
-            return self._encode(texts, verbose)
-        keys, missing = self._cache.split(texts)
-        if missing:
-            # Unique missing texts only, sorted by length so batches pad little.
-            uniq: dict[bytes, str] = {}
-            for i in missing:
-                uniq.setdefault(keys[i], texts[i])
-            order = sorted(uniq, key=lambda k: len(uniq[k]))
-            vecs = self._encode([uniq[k] for k in order], verbose)
-            for k, v in zip(order, vecs):
-                self._cache.put(k, v)
-        return np.stack([self._cache.get(k) for k in keys])
+        cache = self._cache
+        # Rows to fill, grouped by distinct text: cached texts are copied, the rest embedded.
+        rows: dict[bytes, list[int]] = {}
+        first: dict[bytes, str] = {}
+        known: dict[bytes, np.ndarray] = {}
+        for i, text in enumerate(texts):
+            key = _TextCache.key(text)
+            if key in rows:
+                rows[key].append(i)
+                continue
+            rows[key] = [i]
+            vec = cache.lookup(key) if cache is not None else None
+            if vec is None:
+                first[key] = text
+            else:
+                known[key] = vec
+        todo = sorted(first, key=lambda k: len(first[k]))  # similar lengths share a batch: little padding
+        out: np.ndarray | None = None
+        if known:
+            dim = len(next(iter(known.values())))
+            out = np.empty((len(texts), dim), dtype=np.float32)
+            for key, vec in known.items():
+                out[rows[key]] = vec
+        starts = range(0, len(todo), _EMBED_CHUNK)
+        for start in progress(starts, verbose=verbose and len(starts) > 0, desc="embedding", total=len(starts)):
+            keys = todo[start : start + _EMBED_CHUNK]
+            vecs = self._encode([first[k] for k in keys])
+            if out is None:
+                out = np.empty((len(texts), vecs.shape[1]), dtype=np.float32)
+            elif vecs.shape[1] != out.shape[1]:
+                raise InputError(
+                    f"embedding_model.encode returned vectors of {vecs.shape[1]} dimensions after "
+                    f"{out.shape[1]}; every call must return the same dimension"
+                )
+            for key, vec in zip(keys, vecs):
+                out[rows[key]] = vec
+                if cache is not None:
+                    cache.put(key, vec.copy())
+        assert out is not None
+        return out
 
 
 class NamedModelEmbedder(EncoderEmbedder):
     """A model named by a string (a model name, a default alias or a folder), loaded offline on first use."""
 
-    def __init__(self, name_or_path: str, *, batch_size: int = 64) -> None:
-        super().__init__(None, batch_size=batch_size)
+    def __init__(self, name_or_path: str, *, batch_size: int = 64, cache_size: int = 200_000) -> None:
+        super().__init__(None, batch_size=batch_size, cache_size=cache_size)
         self.name_or_path = name_or_path
 
     def _load(self) -> Any:
@@ -130,21 +198,23 @@ class NamedModelEmbedder(EncoderEmbedder):
         pickled) nor the cached vectors: the copy loads the model again on first use (Dask workers)."""
         state = self.__dict__.copy()
         state["encoder"] = None
-        if self._cache is not None:
-            state["_cache"] = _TextCache(self._cache.max_items)
         return state
 
     def embed(self, texts: list[str], *, verbose: bool = False) -> np.ndarray:
         if self.encoder is None:
-            self.encoder = self._load()
+            with _LOAD_LOCK:  # two threads sharing an embedder load the model once
+                if self.encoder is None:
+                    self.encoder = self._load()
         return super().embed(texts, verbose=verbose)
 
 
 class SentenceTransformerEmbedder(NamedModelEmbedder):
     """A sentence-transformers model loaded by name or path, offline, on first use."""
 
-    def __init__(self, name_or_path: str, *, batch_size: int = 64, device: str | None = None) -> None:
-        super().__init__(name_or_path, batch_size=batch_size)
+    def __init__(
+        self, name_or_path: str, *, batch_size: int = 64, device: str | None = None, cache_size: int = 200_000
+    ) -> None:
+        super().__init__(name_or_path, batch_size=batch_size, cache_size=cache_size)
         self.device = device
 
     def _load(self) -> Any:

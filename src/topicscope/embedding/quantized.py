@@ -13,11 +13,8 @@ masked attention): the same text gives the same vector in any batch, to float ro
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +24,7 @@ from .._logging import logger, progress
 from ..exceptions import InputError, missing_extra
 from . import onnx_graph
 from .backends import NamedModelEmbedder, _resolve_model_path
-from .static import _cache_dir
+from .cache_files import cache_dir, check_cached, file_digest, write_cached
 
 _TOKENISE_CHUNK = 4096  # texts tokenised (and sorted by length) at a time: bounds the token lists' memory
 _BATCH_TOKENS = 8192  # padded tokens per batch at most: 32 texts at the 256-token limit (~100 MB of attention)
@@ -41,31 +38,15 @@ def _import_onnxruntime() -> Any:
     return onnxruntime
 
 
-def _file_digest(path: Path) -> str:
-    """sha256 of a file; hashed once per process for a given size and modification time (the
-    model's weights are ~90 MB and every new embedder looks its cached graph up by them)."""
-    stat = path.stat()
-    return _digest(str(path), stat.st_size, stat.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=32)
-def _digest(path: str, size: int, mtime_ns: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def cached_graph_path(model_path: Path) -> Path:
     """Where the int8 graph of the model folder ``model_path`` is (or will be) cached."""
     digest = hashlib.sha256()
     for name in ("model.safetensors", "config.json", "1_Pooling/config.json"):
-        digest.update(_file_digest(model_path / name).encode())
+        digest.update(file_digest(model_path / name).encode())
     digest.update(f"graph-v{onnx_graph.GRAPH_VERSION}".encode())
     digest.update("\n".join(onnx_graph.CALIBRATION_SENTENCES).encode())
     digest.update(f"max_length={max_seq_length(model_path)}".encode())
-    return _cache_dir() / f"int8-{model_path.name}-{digest.hexdigest()[:16]}.onnx"
+    return cache_dir() / f"int8-{model_path.name}-{digest.hexdigest()[:16]}.onnx"
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -79,7 +60,7 @@ def load_or_build_graph(model_path: Path, *, rebuild: bool = False) -> Path:
         if not (model_path / name).is_file():
             raise InputError(f"the int8 ONNX encoder needs {name} in the model folder {model_path}; it is missing")
     target = cached_graph_path(model_path)
-    if target.is_file() and not rebuild:
+    if not rebuild and check_cached(target, "int8 encoder graph"):
         logger.debug("int8 encoder graph from the cache: %s", target)
         return target
     from safetensors.numpy import load_file
@@ -90,18 +71,7 @@ def load_or_build_graph(model_path: Path, *, rebuild: bool = False) -> Path:
     calibration = [e.ids for e in tokenizer(model_path).encode_batch(list(onnx_graph.CALIBRATION_SENTENCES))]
     weights = load_file(str(model_path / "model.safetensors"))
     data = onnx_graph.build_int8_encoder(weights, config, calibration, max_seq_length(model_path))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a shared cache folder must be readable by all
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_cached(target, data)
     return target
 
 
@@ -198,11 +168,19 @@ class QuantizedEmbedder(NamedModelEmbedder):
 
     ``embedding_model=None`` or ``"default"`` gives this. For plain sentence-transformers (float32,
     torch) pass ``SentenceTransformerEmbedder("default")`` instead. ``threads``: ONNX Runtime's
-    threads (None: one per physical core).
+    threads (None: one per physical core). ``cache_size``: vectors kept for repeated texts (see
+    ``EncoderEmbedder``); any number of distinct texts can be embedded in one call.
     """
 
-    def __init__(self, name_or_path: str = "default", *, batch_size: int = 64, threads: int | None = None) -> None:
-        super().__init__(name_or_path, batch_size=batch_size)
+    def __init__(
+        self,
+        name_or_path: str = "default",
+        *,
+        batch_size: int = 64,
+        threads: int | None = None,
+        cache_size: int = 200_000,
+    ) -> None:
+        super().__init__(name_or_path, batch_size=batch_size, cache_size=cache_size)
         self.threads = threads
 
     def _load(self) -> Int8Encoder:

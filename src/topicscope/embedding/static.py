@@ -10,7 +10,6 @@ The vectors are cached (safetensors) so distillation runs once per model.
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +18,7 @@ import numpy as np
 from .._logging import logger, progress
 from ..exceptions import InputError, missing_extra
 from .backends import _normalise, _resolve_model_path
-
-
-def _cache_dir() -> Path:
-    return Path(os.environ.get("TOPICSCOPE_CACHE", Path.home() / ".cache" / "topicscope"))
+from .cache_files import cache_dir, check_cached, write_cached
 
 
 class StaticEmbedder:
@@ -42,16 +38,16 @@ class StaticEmbedder:
     def distill(
         cls, model: str = "default", *, batch_size: int = 512, cache: bool = True, verbose: bool = False
     ) -> StaticEmbedder:
-        from safetensors.numpy import load_file, save_file
+        from safetensors.numpy import load, save
 
         path = _resolve_model_path(model)
         tokenizer_path = str(path / "tokenizer.json")
         if not Path(tokenizer_path).is_file():
             raise InputError(f"model {model!r} has no tokenizer.json at {path}; a fast tokenizer is needed")
         digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
-        cache_file = _cache_dir() / f"static-{path.name}-{digest}.safetensors"
-        if cache and cache_file.is_file():
-            return cls(load_file(str(cache_file))["vectors"], tokenizer_path, model)
+        cache_file = cache_dir() / f"static-{path.name}-{digest}.safetensors"
+        if cache and check_cached(cache_file, "static token vectors"):
+            return cls(load(cache_file.read_bytes())["vectors"], tokenizer_path, model)
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - core dependency
@@ -73,8 +69,7 @@ class StaticEmbedder:
         rank = np.arange(len(words), dtype=np.float32)
         vectors *= np.log1p(rank + 1)[:, None] / np.log1p(len(words))
         if cache:
-            cache_file.parent.mkdir(parents=True, exist_ok=True)
-            save_file({"vectors": vectors}, str(cache_file))
+            write_cached(cache_file, save({"vectors": vectors}))
         return cls(vectors, tokenizer_path, model)
 
     def embed(self, texts: list[str], *, verbose: bool = False) -> np.ndarray:
