@@ -16,14 +16,18 @@ class ScriptedServer:
     """A real HTTP server on 127.0.0.1 answering chat completions from a script.
 
     Each scripted reply is (status, body, headers, delay); when the script is used up it answers
-    200 with "Label N" (N counting answers), or with ``default`` when set.
+    200 with "Label N" (N counting answers), or with ``default`` when set: a text, or a function
+    of the request body returning one; after ``delay`` seconds. ``arrivals`` holds when each
+    request came (``time.monotonic()``).
     """
 
-    def __init__(self, script=(), default=None):
+    def __init__(self, script=(), default=None, delay=0.0):
         self.script = list(script)
         self.default = default
+        self.delay = delay
         self.requests: list[dict] = []
         self.headers: list[dict] = []
+        self.arrivals: list[float] = []
         self.lock = threading.Lock()
         self.in_flight = 0
         self.max_in_flight = 0
@@ -33,6 +37,7 @@ class ScriptedServer:
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 with server.lock:
+                    server.arrivals.append(time.monotonic())
                     server.requests.append(body)
                     server.headers.append({k.title(): v for k, v in self.headers.items()})
                     server.in_flight += 1
@@ -41,8 +46,9 @@ class ScriptedServer:
                     reply = server.script.pop(0) if server.script else None
                 try:
                     if reply is None:
-                        text = server.default if server.default is not None else f"Label {n}"
-                        reply = (200, chat_answer(text), {}, 0.0)
+                        default = server.default(body) if callable(server.default) else server.default
+                        text = default if default is not None else f"Label {n}"
+                        reply = (200, chat_answer(text), {}, server.delay)
                     status, payload, headers, delay = reply
                     time.sleep(delay)
                     data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()

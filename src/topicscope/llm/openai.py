@@ -10,7 +10,11 @@ exponential backoff (honouring a bounded ``Retry-After``); an unreachable server
 
 API keys: a key read from the environment (``api_key_env``) is sent only over ``https://`` to
 OpenAI's API host, or to a host named in ``api_key_hosts``; any other ``base_url`` gets a key
-only when it is passed as ``api_key=``.
+only when it is passed as ``api_key=``. An ``api_key=`` is stored as a :class:`Secret`, so no
+repr, ``get_params`` or notebook view shows it; keys are taken out of error messages and logs.
+
+Threads: each ``describe`` opens its own client (a :class:`_Session`), so one labeller can
+serve several calls at once; ``delay_in_seconds`` paces the requests of all of them together.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import os
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +34,7 @@ from .._validation import check_float, check_int
 from ..context import TopicContext
 from ..exceptions import InputError, LLMConnectionError, LLMError, LLMResponseError, missing_extra
 from .base import LLMLabeler
+from .secret import Secret, redact
 
 RETRY_STATUS = {408, 409, 425, 429}
 FATAL_STATUS = {401, 403, 404}
@@ -98,6 +104,17 @@ def key_allowed(url: str, api_key_hosts: str | Sequence[str] | None = None) -> b
     return parts.scheme == "https" and host in OPENAI_API_HOSTS
 
 
+@dataclass
+class _Session:
+    """One ``describe`` call's link to the server: never shared with another call."""
+
+    stop: threading.Event  # set when the call ends or fails: its waits (retries, pacing) stop
+    http: Any = None  # our httpx.Client, holding the Authorization header
+    client: Any = None  # BERTopic's form: the openai client, with our timeout and no retries of its own
+    key_withheld: bool = False  # the environment held a key that the host rule kept back
+    secrets: tuple[str, ...] = field(default=(), repr=False)  # keys taken out of error messages and logs
+
+
 def _is_client(value: Any) -> bool:
     chat = getattr(value, "chat", None)
     return callable(getattr(getattr(chat, "completions", None), "create", None))
@@ -143,8 +160,10 @@ class OpenAI(LLMLabeler):
     api_key_env : the environment variable holding the API key; unset or empty sends no key
         (local servers need none). None: never read one. The key is sent only over
         ``https://`` to OpenAI's API host (api.openai.com) or to a host in ``api_key_hosts``.
-    api_key : a key sent to ``base_url`` whatever its host (the caller's explicit choice). It is
-        masked in ``repr``.
+    api_key : a key sent to ``base_url`` whatever its host (the caller's explicit choice): a
+        string or a :class:`~topicscope.llm.Secret`. It is stored as a Secret (a string given
+        here or to ``set_params`` is wrapped), so ``repr``, ``get_params`` and scikit-learn's
+        HTML view show ``Secret('***')``; ``labeller.api_key.get()`` gives it back.
     api_key_hosts : host names ("host" or "host:port") that may receive the environment's key,
         e.g. ``["my-vllm.internal"]``.
     timeout : seconds allowed per request (connecting is capped at 10 s).
@@ -181,7 +200,7 @@ class OpenAI(LLMLabeler):
         tokenizer: Any = None,
         base_url: str = DEFAULT_BASE_URL,
         api_key_env: str | None = "OPENAI_API_KEY",
-        api_key: str | None = None,
+        api_key: str | Secret | None = None,
         api_key_hosts: Sequence[str] | None = None,
         max_tokens: int = 32,
         temperature: float = 0.0,
@@ -226,7 +245,19 @@ class OpenAI(LLMLabeler):
         self.max_concurrency = max_concurrency
         self.chat = chat
 
-    _TRANSIENT = (*LLMLabeler._TRANSIENT, "_call_client", "_next_start", "_key_withheld")
+    _TRANSIENT = (*LLMLabeler._TRANSIENT, "_pace_lock", "_next_start")
+
+    # ------------------------------------------------------------------ the key
+    @property
+    def api_key(self) -> Any:
+        """The explicit API key: a :class:`Secret` (or None, or the invalid value given)."""
+        return self.__dict__.get("_api_key")
+
+    @api_key.setter
+    def api_key(self, value: Any) -> None:
+        # A Secret is kept as it is (sklearn's clone checks the object given is the one stored);
+        # a string is wrapped; anything else is stored for _validate to refuse.
+        self.__dict__["_api_key"] = Secret(value) if isinstance(value, str) else value
 
     # ------------------------------------------------------------------ settings
     @property
@@ -301,8 +332,9 @@ class OpenAI(LLMLabeler):
             raise InputError(f"base_url must be an http:// or https:// URL; got {self.base_url!r}")
         if self.api_key_env is not None and not isinstance(self.api_key_env, str):
             raise InputError(f"api_key_env must be an environment variable name or None; got {self.api_key_env!r}")
-        if self.api_key is not None and (not isinstance(self.api_key, str) or not self.api_key.strip()):
-            raise InputError("api_key must be a non-empty string or None")
+        if self.api_key is not None and (not isinstance(self.api_key, Secret) or not self.api_key.get().strip()):
+            given = "an empty string" if isinstance(self.api_key, Secret) else type(self.api_key).__name__
+            raise InputError(f"api_key must be a non-empty string, a Secret or None; got {given}")
         hosts = self.api_key_hosts
         if hosts is not None and (
             isinstance(hosts, bytes)
@@ -334,12 +366,6 @@ class OpenAI(LLMLabeler):
         backend = "openai-client" if self._uses_client() else "openai-compatible"
         return {"backend": backend, "base_url": self._server(), "model": self._model_name()}
 
-    def __repr__(self) -> str:
-        params = self.get_params()
-        if params.get("api_key") is not None:
-            params["api_key"] = "***"
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in params.items())})"
-
     # ------------------------------------------------------------------ copies and pickles
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
@@ -349,13 +375,16 @@ class OpenAI(LLMLabeler):
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
         client = state.get("client")
         if isinstance(client, dict) and "__topicscope_openai_client__" in client:
-            state = dict(state)
             state["client"] = _rebuild_client(
                 client["__topicscope_openai_client__"], state.get("api_key_env"), state.get("api_key_hosts")
             )
+        legacy_key = state.pop("api_key", None)  # pickled before keys were Secrets
         self.__dict__.update(state)
+        if legacy_key is not None:
+            self.api_key = legacy_key
 
     @staticmethod
     def _client_recipe(client: Any) -> dict[str, Any]:
@@ -380,30 +409,30 @@ class OpenAI(LLMLabeler):
         return new
 
     # ------------------------------------------------------------------ the client
-    def _prepare(self, context: TopicContext) -> None:
-        self._stop_event = threading.Event()
-        self._lock = threading.Lock()
-        self._next_start = 0.0
-        self._key_withheld = False
+    def _prepare(self, context: TopicContext) -> _Session:
+        session = _Session(stop=threading.Event())
         if self._uses_client():
+            key = getattr(self.client, "api_key", None)
+            session.secrets = (key,) if isinstance(key, str) else ()
             with_options = getattr(self.client, "with_options", None)
             # Our retry loop and timeout govern; the client's own retries would multiply them.
-            self._call_client = (
+            session.client = (
                 with_options(max_retries=0, timeout=float(self.timeout)) if callable(with_options) else self.client
             )
-            return
+            return session
         try:
             import httpx
         except ImportError as exc:
             raise missing_extra("httpx", "llm", exc) from exc
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        key = self.api_key
-        if key is None and self.api_key_env:
-            env_key = os.environ.get(self.api_key_env, "")
-            if env_key and key_allowed(self.base_url, self.api_key_hosts):
+        key = self.api_key.get() if isinstance(self.api_key, Secret) else None
+        env_key = os.environ.get(self.api_key_env, "") if self.api_key_env else ""
+        session.secrets = tuple(k for k in (key, env_key) if k)
+        if key is None and env_key:
+            if key_allowed(self.base_url, self.api_key_hosts):
                 key = env_key
-            elif env_key:
-                self._key_withheld = True
+            else:
+                session.key_withheld = True
                 logger.info(
                     "not sending $%s to %s: a key from the environment goes only over https to %s or to a "
                     "host in api_key_hosts (pass api_key= or api_key_hosts=[...] to send one)",
@@ -415,22 +444,21 @@ class OpenAI(LLMLabeler):
             headers["Authorization"] = f"Bearer {key}"
         timeout = httpx.Timeout(float(self.timeout), connect=min(float(self.timeout), 10.0))
         limits = httpx.Limits(max_connections=int(self.max_concurrency))
-        self._client: httpx.Client | None = httpx.Client(
-            headers=headers, timeout=timeout, limits=limits, trust_env=False
-        )
+        session.http = httpx.Client(headers=headers, timeout=timeout, limits=limits, trust_env=False)
+        return session
 
-    def _abort(self) -> None:
-        event = getattr(self, "_stop_event", None)
-        if event is not None:
-            event.set()
+    def _abort(self, session: _Session) -> None:
+        session.stop.set()
 
-    def _finish(self) -> None:
-        self._abort()
-        client = getattr(self, "_client", None)
-        if client is not None:
-            client.close()
-        self._client = None
-        self._call_client = None
+    def _finish(self, session: _Session) -> None:
+        session.stop.set()
+        if session.http is not None:
+            session.http.close()
+
+    def _scrub(self, text: str, session: _Session | None) -> str:
+        known = session.secrets if session is not None else ()
+        explicit = self.api_key.get() if isinstance(self.api_key, Secret) else None
+        return redact(text, (*known, explicit))
 
     def _body(self, prompt: str, system_prompt: str | None) -> dict[str, Any]:
         messages = ([{"role": "system", "content": system_prompt}] if system_prompt else []) + [
@@ -451,42 +479,48 @@ class OpenAI(LLMLabeler):
             delay = max(delay, hinted)
         return min(delay, float(self.max_wait))
 
-    def _pace(self) -> None:
-        """Start requests at least ``delay_in_seconds`` apart (BERTopic's rate limiting)."""
+    def _pace(self, session: _Session) -> None:
+        """Start requests at least ``delay_in_seconds`` apart (BERTopic's rate limiting).
+
+        The pace holds across the labeller's calls running at once: they share one server.
+        """
         delay = float(self.delay_in_seconds or 0.0)
         if delay <= 0:
             return
-        with self._lock:
+        with self._lock_named("_pace_lock"):
             now = time.monotonic()
-            start = max(now, self._next_start)
+            start = max(now, getattr(self, "_next_start", 0.0))
             self._next_start = start + delay
-        if start > now and self._stop_event.wait(start - now):
+        if start > now and session.stop.wait(start - now):
             raise LLMConnectionError("labelling was stopped while waiting for delay_in_seconds")
 
-    def _generate(self, prompt: str, system_prompt: str | None) -> str:
+    def _generate(self, prompt: str, system_prompt: str | None, session: Any = None) -> str:
+        if not isinstance(session, _Session):
+            raise LLMError(f"{type(self).__name__}: no open client (a request outside describe())")
         body = self._body(prompt, system_prompt)
         send = self._send_client if self._uses_client() else self._send_httpx
         retries = self._retries()
         attempt = 0
         while True:
-            self._pace()
+            self._pace(session)
             try:
-                return send(body)
+                return send(body, session)
             except _Retry as retry:
                 if attempt >= retries:
                     raise retry.final from retry.final.__cause__
                 delay = self._wait(attempt, retry.retry_after)
                 attempt += 1
                 logger.info("%s; retry %d/%d in %.1fs", retry.final, attempt, retries, delay)
-                if self._stop_event.wait(delay):
+                if session.stop.wait(delay):
                     raise LLMConnectionError(f"labelling was stopped while waiting to retry: {retry.final}") from None
 
-    def _status_error(self, status: int, problem: str, retry_after: str | None) -> LLMError | _Retry:
+    def _status_error(self, status: int, problem: str, retry_after: str | None, session: _Session) -> LLMError | _Retry:
+        problem = self._scrub(problem, session)  # a server may echo the request's Authorization header
         if status in FATAL_STATUS:
             hint = ""
             if status in (401, 403):
                 hint = " (is the API key right?"
-                if getattr(self, "_key_withheld", False):
+                if session.key_withheld:
                     hint += (
                         f" ${self.api_key_env} was not sent to {self.base_url}: a key from the environment goes "
                         "only over https to api.openai.com or to a host in api_key_hosts; pass api_key= or "
@@ -498,70 +532,78 @@ class OpenAI(LLMLabeler):
             return _Retry(LLMResponseError(problem), retry_after)
         return LLMResponseError(problem)
 
-    def _send_httpx(self, body: dict[str, Any]) -> str:
+    def _send_httpx(self, body: dict[str, Any], session: _Session) -> str:
         import httpx
 
         url = self.base_url.rstrip("/") + "/chat/completions"
-        client = self._client
-        if client is None:  # _prepare opens it and _finish closes it, around every describe()
-            raise LLMError(f"{type(self).__name__}: no open HTTP client (a request outside describe())")
         try:
-            response = client.post(url, json=body)
+            response = session.http.post(url, json=body)
         except httpx.ConnectError as exc:
-            raise LLMConnectionError(f"cannot reach the LLM server at {self.base_url}: {exc}") from exc
+            problem = self._scrub(f"cannot reach the LLM server at {self.base_url}: {exc}", session)
+            raise LLMConnectionError(problem) from exc
         except httpx.TimeoutException as exc:
             final = LLMConnectionError(f"no answer from {self.base_url} within {self.timeout}s ({type(exc).__name__})")
             final.__cause__ = exc
             raise _Retry(final) from exc
         except httpx.TransportError as exc:
-            final = LLMConnectionError(f"connection to {self.base_url} failed: {type(exc).__name__}: {exc}")
+            problem = self._scrub(f"connection to {self.base_url} failed: {type(exc).__name__}: {exc}", session)
+            final = LLMConnectionError(problem)
             final.__cause__ = exc
             raise _Retry(final) from exc
         status = response.status_code
         if status < 300:
-            return self._parse(response)
+            return self._parse(response, session)
         detail = response.text[:300].replace("\n", " ")
         error = self._status_error(
-            status, f"{url} answered HTTP {status}: {detail}", response.headers.get("Retry-After")
+            status, f"{url} answered HTTP {status}: {detail}", response.headers.get("Retry-After"), session
         )
         raise error
 
-    def _send_client(self, body: dict[str, Any]) -> str:
+    def _send_client(self, body: dict[str, Any], session: _Session) -> str:
         try:
             import openai
         except ImportError:  # a duck-typed client of another package: its errors pass through as they are
             openai = None  # type: ignore[assignment]
         server = self._server()
         try:
-            response = self._call_client.chat.completions.create(**body)
+            response = session.client.chat.completions.create(**body)
         except Exception as exc:
             if openai is None or not isinstance(exc, openai.OpenAIError):
                 raise
+            # The openai error's text can hold what the server echoed (a key); when it does, the
+            # scrubbed message stands alone rather than chained to it.
+            cause = exc if self._scrub(str(exc), session) == str(exc) else None
             if isinstance(exc, openai.APITimeoutError):
                 final = LLMConnectionError(f"no answer from {server} within {self.timeout}s ({type(exc).__name__})")
                 final.__cause__ = exc
                 raise _Retry(final) from exc
             if isinstance(exc, openai.APIConnectionError):
-                raise LLMConnectionError(f"cannot reach the LLM server at {server}: {exc}") from exc
+                problem = self._scrub(f"cannot reach the LLM server at {server}: {exc}", session)
+                raise LLMConnectionError(problem) from cause
             if isinstance(exc, openai.APIStatusError):
                 headers = getattr(exc.response, "headers", None) or {}
                 problem = f"{server} answered HTTP {exc.status_code}: {str(exc)[:300]}"
-                error = self._status_error(int(exc.status_code), problem, headers.get("retry-after"))
-                raise error from exc
-            raise LLMResponseError(f"the openai client failed: {type(exc).__name__}: {exc}") from exc
+                error = self._status_error(int(exc.status_code), problem, headers.get("retry-after"), session)
+                if isinstance(error, _Retry):
+                    error.final.__cause__ = cause
+                raise error from cause
+            problem = self._scrub(f"the openai client failed: {type(exc).__name__}: {exc}", session)
+            raise LLMResponseError(problem) from cause
         try:
             content = response.choices[0].message.content
         except (AttributeError, IndexError, TypeError) as exc:
-            raise LLMResponseError(f"the server's answer has no choices[0].message: {str(response)[:200]!r}") from exc
+            problem = self._scrub(f"the server's answer has no choices[0].message: {str(response)[:200]!r}", session)
+            raise LLMResponseError(problem) from exc
         if content is not None and not isinstance(content, str):
             raise LLMResponseError(f"the server's answer content is not text: {str(content)[:200]!r}")
         return content or ""
 
-    def _parse(self, response: Any) -> str:
+    def _parse(self, response: Any, session: _Session) -> str:
         try:
             data = response.json()
         except ValueError as exc:
-            raise LLMResponseError(f"the server's answer is not JSON: {response.text[:200]!r}") from exc
+            problem = self._scrub(f"the server's answer is not JSON: {response.text[:200]!r}", session)
+            raise LLMResponseError(problem) from exc
         try:
             choice = data["choices"][0]
             message = choice.get("message") or {}
@@ -569,7 +611,8 @@ class OpenAI(LLMLabeler):
             if content is None:
                 content = choice.get("text")  # completions-style servers
         except (KeyError, IndexError, TypeError, AttributeError) as exc:
-            raise LLMResponseError(f"the server's answer has no choices[0].message: {str(data)[:200]!r}") from exc
+            problem = self._scrub(f"the server's answer has no choices[0].message: {str(data)[:200]!r}", session)
+            raise LLMResponseError(problem) from exc
         if content is not None and not isinstance(content, str):
             raise LLMResponseError(f"the server's answer content is not text: {str(content)[:200]!r}")
         return content or ""
