@@ -62,9 +62,15 @@ def _is_nan(value: Any) -> bool:
 
 
 def check_embeddings(embeddings: Any, n_rows: int, *, name: str = "embeddings", dim: int | None = None) -> np.ndarray:
-    """Return embeddings as a finite float32 2-D array with ``n_rows`` rows."""
+    """Return embeddings as a finite float32 2-D array with ``n_rows`` rows.
+
+    Wider input (float64, integers) is checked before it is cast, so a value float32 cannot hold
+    is reported as such, not as the inf the cast would make of it.
+    """
     try:
-        arr = np.asarray(embeddings, dtype=np.float32)
+        arr = np.asarray(embeddings)
+        if arr.dtype not in (np.float16, np.float32):
+            arr = np.asarray(arr, dtype=np.float64)
     except (TypeError, ValueError):
         raise InputError(f"{name} must be a 2-D numeric array; got {_describe(embeddings)}") from None
     if arr.ndim != 2:
@@ -80,7 +86,22 @@ def check_embeddings(embeddings: Any, n_rows: int, *, name: str = "embeddings", 
         raise InputError(
             f"{name} must be finite; rows {bad[:5].tolist()}{'...' if len(bad) > 5 else ''} contain NaN or inf"
         )
-    return arr
+    if arr.dtype == np.float64 and arr.size:
+        _check_float32_range(arr, name)
+    return arr.astype(np.float32, copy=False)
+
+
+def _check_float32_range(arr: np.ndarray, name: str) -> None:
+    """No value beyond float32's range (the cast would make it inf)."""
+    peak = np.max(np.abs(arr), axis=1)
+    limit = float(np.finfo(np.float32).max)
+    rows = np.flatnonzero(peak > limit)
+    if len(rows):
+        raise InputError(
+            f"{name} must hold values float32 can hold (magnitudes up to {limit:.3g}); rows "
+            f"{rows[:5].tolist()}{'...' if len(rows) > 5 else ''} hold magnitudes up to {float(peak[rows].max()):.3g} "
+            "(scale them down: embeddings are compared by direction)"
+        )
 
 
 @overload
@@ -150,13 +171,20 @@ def check_language(language: Any, embedding_model: Any) -> None:
         )
 
 
+# The longest n-grams topicscope counts (n_gram_range at fit, a saved vectorizer's ngram_range): an
+# n-gram of n words costs n times a word to form and to hash, so a bound keeps counting linear in the text.
+MAX_N_GRAM = 10
+
+
 def check_n_gram_range(value: Any) -> tuple[int, int]:
-    """``n_gram_range``: a pair (min_n, max_n) of integers with 1 <= min_n <= max_n."""
+    """``n_gram_range``: a pair (min_n, max_n) of integers with 1 <= min_n <= max_n <= MAX_N_GRAM."""
     if (
         not isinstance(value, (tuple, list))
         or len(value) != 2
         or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-        or not 1 <= value[0] <= value[1]
+        or not 1 <= value[0] <= value[1] <= MAX_N_GRAM
     ):
-        raise InputError(f"n_gram_range must be a pair (min_n, max_n) with 1 <= min_n <= max_n; got {value!r}")
+        raise InputError(
+            f"n_gram_range must be a pair (min_n, max_n) with 1 <= min_n <= max_n <= {MAX_N_GRAM}; got {value!r}"
+        )
     return (int(value[0]), int(value[1]))

@@ -168,7 +168,8 @@ class TopicModel(
             return index_vectors(check_embeddings(embeddings, len(docs), dim=dim))
         with stage("embedding", verbose=bool(self.verbose)):
             emb = self._embedder().embed(docs, verbose=bool(self.verbose))
-        return index_vectors(check_embeddings(emb, len(docs), name="embedding_model output", dim=dim))
+        name = "embedding_model output"
+        return index_vectors(check_embeddings(emb, len(docs), name=name, dim=dim), name=name)
 
     def _describer(self, stages: FittedComponents | None = None) -> Describer:
         """The components that describe topics, for verbs that change them (reduce, merge, online)."""
@@ -198,7 +199,6 @@ class TopicModel(
             labels = check_labels(y, len(docs)) if y is not None else None
             emb = self._embed_documents(docs, embeddings)
             # The model is loaded only if a stage really needs it (zero-shot names, KeyBERT words).
-            self.probabilities_ = None
             try:
                 embed = self._embed_fn()
             except InputError as exc:
@@ -209,9 +209,12 @@ class TopicModel(
                     "text (transform of new documents, zero-shot topics, KeyBERTInspired, find_topics): pass "
                     "embedding_model=None (the packaged default) or a real model"
                 ) from None
-            self.state_, self.stages_ = fit_topics(self, docs, emb, labels, embed)
+            # Everything is computed first and assigned in one step: a fit that raises (a representation
+            # model that fails, say) leaves a fitted model as it was.
+            state, stages = fit_topics(self, docs, emb, labels, embed)
             if self.low_memory:
-                self.state_.training_doc_term = None
+                state.training_doc_term = None
+            self.state_, self.stages_, self.probabilities_ = state, stages, None
         return self
 
     def fit_transform(
@@ -260,12 +263,14 @@ class TopicModel(
         return self._vectorizer().build_analyzer()
 
     def _doc_term(self, docs: list[str]) -> Any:
-        """Term counts of ``docs`` over the fitted vocabulary (fit's own matrix for the training documents)."""
+        """Term counts of ``docs`` over the fitted vocabulary (fit's own matrix for the training documents),
+        counted as the fitted vectorizer counts (``binary``: presence, not frequency)."""
         from .vectorize import doc_term_for
 
         state = self._state()
+        binary = bool(getattr(self._vectorizer(), "binary", False))
         return doc_term_for(
-            docs, state.vocabulary, self._analyzer(), state.training_fingerprint, state.training_doc_term
+            docs, state.vocabulary, self._analyzer(), state.training_fingerprint, state.training_doc_term, binary=binary
         )
 
     def _training_topics(self, docs: list[str]) -> np.ndarray | None:
@@ -402,15 +407,16 @@ class TopicModel(
             self._training_docs(docs)
         from .verbs.reduce import reduce_topics
 
-        self.state_, _ = reduce_topics(state, nr_topics, self._describer())
-        self.probabilities_ = None
+        new, _ = reduce_topics(state, nr_topics, self._describer())
         stages = getattr(self, "stages_", None)
         if isinstance(stages, OnlineStages):
             # An online model's running totals are keyed by the old topic ids: after a reduction the
             # stream cannot continue, and partial_fit says so.
-            self.stages_ = FittedComponents(
-                reducer=None, clusterer=None, vectorizer=stages.vectorizer, ctfidf=stages.ctfidf
-            )
+            stages = FittedComponents(reducer=None, clusterer=None, vectorizer=stages.vectorizer, ctfidf=stages.ctfidf)
+        # Assigned in one step once everything succeeded: a reduction that raises changes nothing.
+        self.state_, self.probabilities_ = new, None
+        if stages is not None:
+            self.stages_ = stages
         return self
 
     @classmethod
@@ -456,6 +462,8 @@ class TopicModel(
         ``y`` is accepted for BERTopic's signature; labels cannot steer online clustering, so a
         value other than None is refused. ``index_rows_per_topic`` (first call only) caps the
         neighbour index kept for ``transform`` (default ``verbs.online.INDEX_ROWS_PER_TOPIC``).
+        A call that raises (a representation model that fails, say) leaves the model as it was, so the
+        same batch can be passed again.
         """
         from .verbs.online import OnlineStages, check_online_params, online_update, start_online
 
@@ -478,13 +486,13 @@ class TopicModel(
                 stages = start_online(params, index_rows_per_topic)
             assert isinstance(stages, OnlineStages)  # a new stream, or the checked continuation above
             emb = self._embed_documents(docs, embeddings, dim=None if state is None else state.embedding_dim)
-            new_state = online_update(state, stages, docs, emb, verbose=bool(self.verbose))
+            # The batch is learnt on copies (online_update leaves state and stages as they were); the
+            # model takes them only once the topics are described, so a call that raises changes nothing.
+            new_state, new_stages = online_update(state, stages, docs, emb, verbose=bool(self.verbose))
             with stage("topic representations", verbose=bool(self.verbose)):
-                self._describer(stages)(new_state)
-            self.stages_ = stages
+                self._describer(new_stages)(new_state)
             if new_state.custom_labels is not None:
                 for t in new_state.topic_ids:
                     new_state.custom_labels.setdefault(int(t), new_state.names[int(t)])
-            self.state_ = new_state
-            self.probabilities_ = None
+            self.state_, self.stages_, self.probabilities_ = new_state, new_stages, None
         return self

@@ -26,6 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from ._logging import logger
+from .exceptions import InputError
+
 EXACT_LIMIT = 8000
 # Neighbours per document in the graph built at fit (clustering, core documents, probabilities).
 GRAPH_K = 15
@@ -47,13 +50,60 @@ def normalise_rows(arr: np.ndarray) -> np.ndarray:
     return arr / norms
 
 
-def index_vectors(embeddings: np.ndarray) -> np.ndarray:
+def unit_float16(embeddings: np.ndarray, *, name: str = "embeddings") -> np.ndarray:
+    """Rows scaled to unit length in float64, then rounded to float16: the precision the index stores.
+
+    Normalising first is what makes the rounding safe at any scale: float16 holds magnitudes from
+    6e-8 to 65504 only, so rows of 1e5 would round to inf and rows of 1e-9 to zero. Each row is
+    divided by its largest magnitude before its norm is taken, so no finite row overflows or
+    underflows. A row holding NaN or inf raises an InputError naming ``name``; a row that is all
+    zero (no direction) stays zero, with a warning.
+    """
+    arr = np.asarray(embeddings, dtype=np.float64)
+    if arr.ndim != 2:
+        raise InputError(f"{name} must be a 2-D array (one row per document); got shape {arr.shape}")
+    if not arr.size:
+        return np.zeros(arr.shape, dtype=np.float16)
+    peak = np.max(np.abs(arr), axis=1)  # NaN in a row makes its peak NaN
+    bad = np.flatnonzero(~np.isfinite(peak))
+    if len(bad):
+        raise InputError(f"{name} must be finite; rows {_some(bad)} contain NaN or inf")
+    zero = np.flatnonzero(peak == 0)
+    if len(zero):
+        # No direction to compare: such a document matches no topic (probability 0; the outlier
+        # topic where the model has one), as before. Said, not silent.
+        logger.warning(
+            "%s: %d of %d rows are all zero (an embedding model may give no direction to a document without "
+            "text: rows %s); they match no topic by cosine similarity",
+            name,
+            len(zero),
+            len(arr),
+            _some(zero),
+        )
+        peak = np.where(peak == 0, 1.0, peak)
+    arr = arr / peak[:, None]
+    norms = np.linalg.norm(arr, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return (arr / norms).astype(np.float16)
+
+
+def _some(rows: np.ndarray) -> str:
+    return f"{rows[:5].tolist()}{'...' if len(rows) > 5 else ''}"
+
+
+def index_vectors(embeddings: np.ndarray, *, name: str = "embeddings") -> np.ndarray:
     """Embeddings at the precision the index stores them (float16), as unit float32 rows.
 
     Fit clusters these very vectors, and a loaded model rebuilds its index from the saved
-    float16 copy, so search results are the same before and after saving.
+    float16 copy, so search results are the same before and after saving. Any other input is
+    normalised before it is rounded (``unit_float16``), so embeddings give the same vectors, and
+    the same topics, at any scale. float16 input is taken to be at the index's precision already
+    (the stored copy, a partition's float16 embeddings): it is only normalised, as it always was.
     """
-    return normalise_rows(np.asarray(embeddings).astype(np.float16).astype(np.float32)).astype(np.float32)
+    arr = np.asarray(embeddings)
+    if arr.dtype != np.float16:
+        arr = unit_float16(arr, name=name)
+    return normalise_rows(arr.astype(np.float32)).astype(np.float32)
 
 
 def _top_k(sims: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -25,7 +25,7 @@ import secrets
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import scipy.sparse as sp
@@ -34,7 +34,7 @@ from ._logging import logger
 from .embedding.backends import UnavailableEmbedder, embedding_reference, is_hub_name
 from .exceptions import InputError, PersistenceError
 from .persistence_checks import Fields, check_csr, check_topic_values, parse_json, show
-from .persistence_fields import ARRAYS_FILE, SCALAR_PARAMS, Saved, info_json, read_fields
+from .persistence_fields import ARRAYS_FILE, SCALAR_PARAMS, Saved, info_json, read_fields, read_vectorizer
 from .state import TopicState
 from .vectorize.vocabulary import analyzer_settings, rebuild_vectorizer
 from .verbs.assign import NO_TOPIC
@@ -188,6 +188,17 @@ def _swap_in(tmp: Path, target: Path) -> None:
         logger.warning("the previous model could not be removed from %s", aside)
 
 
+class _SaveChecks(Fields):
+    """The loader's checks of a field, run by save on the fitted vectorizer's settings before writing them."""
+
+    def fail(self, field: str, expected: str, got: Any) -> NoReturn:
+        setting = field.removeprefix("vectorizer.")
+        raise InputError(
+            f"the fitted vectorizer_model cannot be saved in a form topicscope.load reads back: its {setting} must "
+            f"be {expected}; got {show(got)}"
+        )
+
+
 def save_model(
     model: Any,
     path: Path,
@@ -202,6 +213,9 @@ def save_model(
 
     check_save_options(serialization, save_ctfidf, save_embedding_model)
     state: TopicState = model._state()
+    vectorizer = analyzer_settings(getattr(getattr(model, "stages_", None), "vectorizer", None))
+    if vectorizer is not None:
+        read_vectorizer(_SaveChecks(Path("topicscope.json")), vectorizer)  # save writes only what load reads
     target = _target_folder(path)
     params = {name: _jsonable(getattr(model, name)) for name in SCALAR_PARAMS}
     # Class names only: a component's repr can hold local paths (a GGUF file) or secrets.
@@ -219,9 +233,7 @@ def save_model(
         "params": params,
         "components": components,
         "ctfidf": ctfidf.get_params() if ctfidf is not None else None,
-        "vectorizer": analyzer_settings(getattr(model.stages_, "vectorizer", None))
-        if getattr(model, "stages_", None)
-        else None,
+        "vectorizer": vectorizer,
         "save_ctfidf": save_ctfidf,
         "topic_ids": [int(t) for t in state.topic_ids],
         "sizes": [int(s) for s in state.sizes],

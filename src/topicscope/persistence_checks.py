@@ -12,12 +12,19 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
+import warnings
 from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
 
 from .exceptions import PersistenceError
+
+if sys.version_info >= (3, 11):
+    from re import _parser as _sre_parse
+else:  # pragma: no cover - Python 3.10 (sre_parse warns from 3.11 on)
+    import sre_parse as _sre_parse
 
 MAX_JSON_BYTES = 256 * 1024 * 1024  # the largest topicscope.json read (a 2M-term vocabulary is ~40 MiB)
 MAX_JSON_DEPTH = 64  # a valid file nests at most ~8 levels
@@ -263,3 +270,111 @@ def check_csr(
     if not np.isfinite(data).all() or (non_negative and (data < 0).any()):
         kind = "finite numbers >= 0" if non_negative else "finite numbers"
         raise PersistenceError(f"{file}: array '{prefix}_data' must hold {kind}")
+
+
+# ---------------------------------------------------------------------------------------- token_pattern
+# A saved vectorizer's token_pattern is run over every document the loaded model counts, so a file
+# could make counting hang with a pattern that backtracks catastrophically. Python's ``re`` backtracks:
+# the time a pattern can take is bounded by the number of ways it can split a text. The rule bounds
+# that number by the pattern's shape, before the pattern is used:
+#
+# * a string of at most MAX_TOKEN_PATTERN_CHARS characters that compiles, with at most one capturing
+#   group (scikit-learn's own rule: with one group, the tokens are what it captures);
+# * no backreference or conditional group (matching with backreferences is NP-hard in general);
+# * star height 1 (the check of the npm package safe-regex): inside a repetition (``*``, ``+``,
+#   ``{m,n}``), no quantifier that chooses (``*``, ``+``, ``?``, ``{m,n}`` with m < n) and no alternation
+#   of multi-character branches. These are the shapes whose time is exponential in the length of a
+#   token: ``(a+)+``, ``(a|aa)*``, ``(a?){30}``;
+# * along any one path through the pattern, at most MAX_PATTERN_DEGREE unbounded repetitions, and
+#   bounded choices (``?``, ``{m,n}``) multiplying to at most MAX_PATTERN_CHOICES ways. k unbounded
+#   repetitions that match the same characters (``\w*\w*x``) can split a run of L characters in
+#   O(L^k) ways, and n optional parts in a row (``a?a?a?aaa``) in 2^n: with the bounds, a text of L
+#   characters costs O(L^3) at worst, where scikit-learn's default pattern is linear.
+#
+# Patterns people use pass: the default ``(?u)\b\w\w+\b``, ``(?u)\b\w+\b``, ``[a-zA-Z]{3,}``,
+# ``\b\w{2,15}\b``, ``#?\w+``, ``\b\w+(?:'\w+)?\b``, ``\b\w+[-']\w+\b|\b\w+\b``. Some harmless ones are
+# refused, e.g. ``\w+(?:-\w+)*`` (a repetition inside a repetition); ``save`` refuses those too, so it
+# never writes a file that ``load`` refuses.
+
+MAX_TOKEN_PATTERN_CHARS = 256  # scikit-learn's default token_pattern has 14
+MAX_PATTERN_DEGREE = 2  # unbounded repetitions along one path (the default pattern has 1)
+MAX_PATTERN_CHOICES = 10_000  # ways bounded choices multiply to along one path (\w{2,15}: 14)
+
+
+class _Refused(Exception):
+    pass
+
+
+def token_pattern_problem(pattern: str) -> str | None:
+    """What ``pattern`` would have to be to be accepted as a token_pattern (the rule above), or None."""
+    if len(pattern) > MAX_TOKEN_PATTERN_CHARS:
+        return f"a token pattern of at most {MAX_TOKEN_PATTERN_CHARS} characters (this one has {len(pattern)})"
+    try:
+        with warnings.catch_warnings():  # e.g. FutureWarning "Possible nested set": its meaning will change
+            warnings.simplefilter("error")
+            parsed = _sre_parse.parse(pattern)  # parsed afresh: re.compile's cache would skip the warnings
+        compiled = re.compile(pattern)
+    except Warning as exc:
+        return f"a token pattern that compiles without warnings ({_short(exc)})"
+    except (re.error, OverflowError, RecursionError) as exc:
+        return f"a token pattern that compiles ({_short(exc)})"
+    if compiled.groups > 1:
+        return (
+            "a token pattern with at most one capturing group, as scikit-learn requires "
+            f"(this one has {compiled.groups})"
+        )
+    try:
+        degree, choices = _pattern_cost(list(parsed.data), inside_repeat=False)
+    except _Refused as exc:
+        return str(exc)
+    if degree > MAX_PATTERN_DEGREE:
+        return (
+            f"a token pattern with at most {MAX_PATTERN_DEGREE} unbounded repetitions along any one path (this one "
+            f"has {degree}; k of them in a row can take time of order L^k on a text of L characters)"
+        )
+    if choices > MAX_PATTERN_CHOICES:
+        return (
+            f"a token pattern whose optional parts and bounded repetitions give at most {MAX_PATTERN_CHOICES} ways "
+            f"along any one path (this one gives {'more' if choices > MAX_PATTERN_CHOICES else choices})"
+        )
+    return None
+
+
+def _pattern_cost(items: list[Any], *, inside_repeat: bool) -> tuple[int, int]:
+    """(unbounded repetitions, ways of the bounded choices) along the costliest path through ``items``.
+
+    Raises _Refused for a construct the rule refuses (see above).
+    """
+    degree, choices = 0, 1
+    for op, av in items:
+        name = str(op)
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, high, body = av
+            if low < high and inside_repeat:
+                raise _Refused(
+                    "a token pattern without a quantifier inside a repetition, e.g. (a+)+ or (a?){30} "
+                    "(they can backtrack exponentially)"
+                )
+            d, c = _pattern_cost(list(body), inside_repeat=inside_repeat or high > 1)
+            if high == _sre_parse.MAXREPEAT:
+                d += 1
+            elif low < high:
+                c *= high - low + 1
+            degree, choices = degree + d, min(choices * c, MAX_PATTERN_CHOICES + 1)
+        elif name == "BRANCH":
+            if inside_repeat:
+                raise _Refused(
+                    "a token pattern without alternatives (|) of several characters inside a repetition, e.g. "
+                    "(a|aa)* (it can backtrack exponentially)"
+                )
+            costs = [_pattern_cost(list(branch), inside_repeat=False) for branch in av[1]]
+            d = max(d for d, _ in costs)
+            degree += d
+            choices = min(choices * sum(c for _, c in costs), MAX_PATTERN_CHOICES + 1)
+        elif name.startswith("GROUPREF"):
+            raise _Refused("a token pattern without backreferences or conditional groups (\\1, (?P=name), (?(1)...))")
+        elif name in ("SUBPATTERN", "ASSERT", "ASSERT_NOT", "ATOMIC_GROUP"):
+            body = av if name == "ATOMIC_GROUP" else av[-1]
+            d, c = _pattern_cost(list(body), inside_repeat=inside_repeat)
+            degree, choices = degree + d, min(choices * c, MAX_PATTERN_CHOICES + 1)
+    return degree, choices

@@ -11,9 +11,11 @@ from dataclasses import asdict, dataclass
 from pathlib import PurePath
 from typing import Any
 
+from ._validation import MAX_N_GRAM
 from .embedding.backends import is_hub_name
-from .persistence_checks import Fields
+from .persistence_checks import Fields, token_pattern_problem
 from .state import OnlineInfo, TopicState, ZeroShotInfo
+from .vectorize.vocabulary import COUNTING_SETTINGS
 
 ARRAYS_FILE = "arrays.safetensors"
 SCALAR_PARAMS = (
@@ -65,12 +67,17 @@ def _optional(f: Fields, value: Any, field: str, read: Any) -> Any:
     return None if value is None else read(value, field)
 
 
+def _n_gram_pair(f: Fields, value: Any, field: str) -> tuple[int, int]:
+    """A pair (min_n, max_n) with 1 <= min_n <= max_n <= MAX_N_GRAM, the longest n-grams a fit counts."""
+    lo, hi = (f.int_(v, f"{field}[{i}]", low=1, high=MAX_N_GRAM) for i, v in enumerate(f.list_(value, field, length=2)))
+    if lo > hi:
+        f.fail(field, "a pair (min_n, max_n) with min_n <= max_n", value)
+    return (lo, hi)
+
+
 def _param_readers(f: Fields) -> dict[str, Any]:
     def n_gram_range(value: Any, field: str) -> tuple[int, int]:
-        lo, hi = (f.int_(v, f"{field}[{i}]", low=1, high=1000) for i, v in enumerate(f.list_(value, field, length=2)))
-        if lo > hi:
-            f.fail(field, "a pair (min_n, max_n) with min_n <= max_n", value)
-        return (lo, hi)
+        return _n_gram_pair(f, value, field)
 
     def nr_topics(value: Any, field: str) -> int | str | None:
         return value if value in (None, "auto") else f.int_(value, field, low=1)
@@ -236,14 +243,20 @@ def _read_vectorizer_class(f: Fields, raw: Any) -> str | None:
     return None if value is None else f.str_(value, "components.vectorizer_model")
 
 
-def _read_vectorizer(f: Fields, raw: Any) -> dict[str, Any] | None:
-    """The saved analyzer settings (vectorize.vocabulary.ANALYZER_SETTINGS), each checked."""
+def read_vectorizer(f: Fields, raw: Any) -> dict[str, Any] | None:
+    """The saved counting settings (vectorize.vocabulary.COUNTING_SETTINGS), each checked.
+
+    They decide how every document the loaded model counts is split into terms, so they are held to
+    what a fitted vectorizer can have and counts in bounded time: n-grams of at most MAX_N_GRAM, a
+    token_pattern that passes ``persistence_checks.token_pattern_problem``. ``binary`` is absent from
+    files saved before it was saved (their vectorizer counted with binary=False).
+    """
     if raw is None:
         return None
     out: dict[str, Any] = {}
     for name, value in f.dict_(raw, "vectorizer").items():
         where = f"vectorizer.{name}"
-        if name == "lowercase":
+        if name in ("lowercase", "binary"):
             out[name] = f.bool_(value, where)
         elif name == "strip_accents":
             if value not in (None, "ascii", "unicode"):
@@ -252,26 +265,23 @@ def _read_vectorizer(f: Fields, raw: Any) -> dict[str, Any] | None:
         elif name == "stop_words":
             out[name] = value if value in (None, "english") else f.str_list(value, where)
         elif name == "token_pattern":
-            out[name] = None if value is None else f.str_(value, where)
+            if value is not None:
+                problem = token_pattern_problem(f.str_(value, where))
+                if problem is not None:
+                    f.fail(where, problem, value)
+            out[name] = value
         elif name == "ngram_range":
-            lo, hi = (
-                f.int_(v, f"{where}[{i}]", low=1, high=1000) for i, v in enumerate(f.list_(value, where, length=2))
-            )
-            if lo > hi:
-                f.fail(where, "a pair (min_n, max_n) with min_n <= max_n", value)
-            out[name] = [lo, hi]
+            out[name] = list(_n_gram_pair(f, value, where))
         elif name == "analyzer":
             if value not in ("word", "char", "char_wb"):
                 f.fail(where, "'word', 'char' or 'char_wb'", value)
             out[name] = value
         else:
-            f.fail(
-                "vectorizer",
-                "settings among lowercase, strip_accents, stop_words, token_pattern, ngram_range, analyzer",
-                name,
-            )
+            f.fail("vectorizer", f"settings among {', '.join(COUNTING_SETTINGS)}", name)
     if "ngram_range" not in out:
         f.fail("vectorizer.ngram_range", "a pair (min_n, max_n)", None)
+    if out.get("analyzer", "word") == "word" and "token_pattern" in out and out["token_pattern"] is None:
+        f.fail("vectorizer.token_pattern", "a token pattern (a string) when vectorizer.analyzer is 'word'", None)
     return out
 
 
@@ -373,5 +383,5 @@ def read_fields(meta: dict[str, Any], f: Fields) -> Saved:
         topic_mapper=_read_topic_mapper(f, meta.get("topic_mapper"), topics),
         training_fingerprint=_read_fingerprint(f, meta.get("training_fingerprint", "")),
         vectorizer_class=_read_vectorizer_class(f, meta.get("components", {})),
-        vectorizer=_read_vectorizer(f, meta.get("vectorizer")),
+        vectorizer=read_vectorizer(f, meta.get("vectorizer")),
     )

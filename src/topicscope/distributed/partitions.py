@@ -19,6 +19,7 @@ import numpy as np
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from ..exceptions import InputError
+from ..neighbors import unit_float16
 from ..sampling import (
     Assigned,
     Candidates,
@@ -182,7 +183,8 @@ def prepare(data: Any, number: int, text_column: str, source: EmbeddingSource, b
         emb = _embedding_rows(plugin.embedder().embed(texts, verbose=False), n, f"the embeddings of partition {number}")
     else:
         emb = np.zeros((0, 0), dtype=np.float32)
-    emb16 = emb.astype(np.float16)
+    # Normalised before the float16 rounding (neighbors.unit_float16): rows of 1e5 or 1e-9 survive it.
+    emb16 = unit_float16(emb, name=f"embeddings of partition {number}")
     if source.write_to is not None:
         _write_shard(Path(source.write_to), number, emb16)
     return Part(number, texts, emb16)

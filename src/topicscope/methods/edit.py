@@ -20,7 +20,10 @@ class EditMethods(ModelHooks):
         stages_: FittedComponents
 
     def _set_edited(self, state: TopicState, *, stages: Any = None, ends_stream: bool = True) -> None:
-        """Install an edited state: probabilities follow; an online stream ends when topics or counts changed."""
+        """Install an edited state: probabilities follow; an online stream ends when topics or counts changed.
+
+        Everything is computed before anything is assigned, so an edit that raises leaves the model as it was.
+        """
         from ..components import FittedComponents
         from ..verbs.edit import follow_probabilities
         from ..verbs.online import OnlineStages
@@ -31,10 +34,10 @@ class EditMethods(ModelHooks):
             current = FittedComponents(
                 reducer=None, clusterer=None, vectorizer=current.vectorizer, ctfidf=current.ctfidf
             )
+        probabilities = follow_probabilities(getattr(self, "probabilities_", None), state)
+        self.state_, self.probabilities_ = state, probabilities
         if current is not None:
             self.stages_ = current
-        self.probabilities_ = follow_probabilities(getattr(self, "probabilities_", None), state)
-        self.state_ = state
 
     def update_topics(
         self,

@@ -1,8 +1,17 @@
 """The model's attributes and lookups at BERTopic's names: ``topics_``, ``topic_sizes_``, ``get_topic``,
-``get_topic_info``, ``get_document_info``, custom labels and the fitted components."""
+``get_topic_info``, ``get_document_info``, custom labels and the fitted components.
+
+What they return is the caller's to change: lists and dicts are copies, arrays read-only views
+(``np.array(model.topic_embeddings_)`` gives a writable copy), so no change to a result reaches the
+model; the model changes only through its methods (``set_topic_labels``, ``update_topics``, ...).
+The fitted components (``vectorizer_model_``, ...) are the model's own objects, as in scikit-learn, and
+``probabilities_`` is the very array ``fit_transform`` returned, as in BERTopic (the model never reads
+its values).
+"""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -41,7 +50,8 @@ class InspectionMethods(ModelHooks):
 
     @property
     def topic_embeddings_(self) -> np.ndarray:
-        return self._state().topic_embeddings
+        """Each topic's embedding (rows in topic order, -1 first when present), a read-only view."""
+        return read_only(self._state().topic_embeddings)
 
     @property
     def custom_labels_(self) -> list[str] | None:
@@ -79,12 +89,12 @@ class InspectionMethods(ModelHooks):
 
     @property
     def topic_aspects_(self) -> dict[str, dict[int, list[tuple[str, float]]]]:
-        return self._state().aspects
+        return {aspect: {int(t): list(w) for t, w in words.items()} for aspect, words in self._state().aspects.items()}
 
     @property
     def zeroshot_report_(self) -> dict[str, Any] | None:
         zs = self._state().zeroshot
-        return None if zs is None else zs.report
+        return None if zs is None else copy.deepcopy(zs.report)
 
     @property
     def merge_mappings_(self) -> list[dict[int, int]] | None:
@@ -134,8 +144,8 @@ class InspectionMethods(ModelHooks):
         if topic not in state.words:
             return False
         if full:
-            return {"Main": state.words[topic], **{k: v.get(topic, []) for k, v in state.aspects.items()}}
-        return state.words[topic]
+            return {"Main": list(state.words[topic]), **{k: list(v.get(topic, [])) for k, v in state.aspects.items()}}
+        return list(state.words[topic])
 
     def get_topics(self, full: bool = False) -> dict[int, Any]:
         return {int(t): self.get_topic(int(t), full=full) for t in self._state().topic_ids}
@@ -181,7 +191,7 @@ class InspectionMethods(ModelHooks):
 
     def get_representative_docs(self, topic: int | None = None) -> dict[int, list[str]] | list[str]:
         docs = self._state().representative_docs
-        return docs if topic is None else list(docs.get(int(topic), []))
+        return {int(t): list(d) for t, d in docs.items()} if topic is None else list(docs.get(int(topic), []))
 
     def generate_topic_labels(
         self,
@@ -220,3 +230,10 @@ class InspectionMethods(ModelHooks):
         else:
             raise InputError(f"topic_labels must be a dict or a list of labels; got {type(topic_labels).__name__}")
         state.custom_labels = custom
+
+
+def read_only(arr: np.ndarray) -> np.ndarray:
+    """A view of ``arr`` that cannot be written through (``arr`` itself stays writable)."""
+    view = np.asarray(arr).view()
+    view.flags.writeable = False
+    return view

@@ -56,14 +56,21 @@ def text_fingerprint(documents: Sequence[str]) -> str:
 
 
 def count_documents(
-    documents: Sequence[str], vocabulary: Sequence[str] | np.ndarray, analyzer: Callable[[str], list[str]]
+    documents: Sequence[str],
+    vocabulary: Sequence[str] | np.ndarray,
+    analyzer: Callable[[str], list[str]],
+    *,
+    binary: bool = False,
 ) -> sp.csr_matrix:
-    """Term counts of ``documents`` over a fixed ``vocabulary`` (terms it lacks are ignored)."""
+    """Term counts of ``documents`` over a fixed ``vocabulary`` (terms it lacks are ignored); with
+    ``binary`` (a vectorizer's ``binary=True``), 1 for each term a document holds."""
     from sklearn.feature_extraction.text import CountVectorizer
 
     if not len(vocabulary):
         return sp.csr_matrix((len(documents), 0))
-    counter = CountVectorizer(analyzer=analyzer, vocabulary={str(t): i for i, t in enumerate(vocabulary)})
+    counter = CountVectorizer(
+        analyzer=analyzer, vocabulary={str(t): i for i, t in enumerate(vocabulary)}, binary=bool(binary)
+    )
     return sp.csr_matrix(counter.transform(list(documents)), dtype=np.float64)
 
 
@@ -73,8 +80,11 @@ def doc_term_for(
     analyzer: Callable[[str], list[str]],
     training_fingerprint: str = "",
     training_doc_term: sp.csr_matrix | None = None,
+    *,
+    binary: bool = False,
 ) -> sp.csr_matrix:
-    """The documents' term counts over ``vocabulary``: fit's matrix when they are the training documents."""
+    """The documents' term counts over ``vocabulary``: fit's matrix when they are the training documents
+    (``binary`` as in ``count_documents``)."""
     if (
         training_doc_term is not None
         and training_fingerprint
@@ -82,4 +92,4 @@ def doc_term_for(
         and text_fingerprint(documents) == training_fingerprint
     ):
         return training_doc_term
-    return count_documents(documents, vocabulary, analyzer)
+    return count_documents(documents, vocabulary, analyzer, binary=binary)

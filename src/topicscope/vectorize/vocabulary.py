@@ -30,15 +30,17 @@ def fit_doc_term(vectorizer: Any, documents: list[str]) -> tuple[sp.csr_matrix, 
     return sp.csr_matrix(doc_term), vocab
 
 
-# The settings of a vectorizer that decide how text becomes terms, saved with a model so that a
-# loaded model counts new documents as the fitted one did (its vocabulary is saved apart).
-ANALYZER_SETTINGS = ("lowercase", "strip_accents", "stop_words", "token_pattern", "ngram_range", "analyzer")
+# The settings of a vectorizer that decide how text becomes counts, saved with a model so that a
+# loaded model counts new documents as the fitted one did (its vocabulary is saved apart). The others
+# matter only at fit (min_df, max_df, max_features: the vocabulary is fixed) or not for str documents
+# (encoding, decode_error); dtype is the counts' storage type (topicscope counts in float64).
+COUNTING_SETTINGS = ("lowercase", "strip_accents", "stop_words", "token_pattern", "ngram_range", "analyzer", "binary")
 
 
 def analyzer_settings(vectorizer: Any) -> dict[str, Any] | None:
-    """JSON-able settings of a scikit-learn ``CountVectorizer`` or an ``OnlineCountVectorizer``, or None
-    when the vectorizer cannot be rebuilt from settings (another class, a callable preprocessor,
-    tokenizer or analyzer)."""
+    """JSON-able counting settings of a scikit-learn ``CountVectorizer`` or an ``OnlineCountVectorizer``, or
+    None when the vectorizer cannot be rebuilt from settings (another class, a callable preprocessor,
+    tokenizer, analyzer or strip_accents, or ``input`` other than 'content')."""
     from sklearn.feature_extraction.text import CountVectorizer
 
     from .online import OnlineCountVectorizer
@@ -48,8 +50,12 @@ def analyzer_settings(vectorizer: Any) -> dict[str, Any] | None:
     params = vectorizer.get_params()
     if params.get("preprocessor") is not None or params.get("tokenizer") is not None:
         return None
-    out = {name: params[name] for name in ANALYZER_SETTINGS if name in params}
+    if params.get("input", "content") != "content" or callable(params.get("strip_accents")):
+        return None
+    out = {name: params[name] for name in COUNTING_SETTINGS if name in params}
     out["ngram_range"] = [int(v) for v in out["ngram_range"]]
+    if "binary" in out:
+        out["binary"] = bool(out["binary"])
     if isinstance(out.get("stop_words"), (list, tuple, set, frozenset)):
         out["stop_words"] = sorted(str(w) for w in out["stop_words"])
     if not isinstance(out.get("analyzer", "word"), str) or not isinstance(
@@ -60,7 +66,10 @@ def analyzer_settings(vectorizer: Any) -> dict[str, Any] | None:
 
 
 def rebuild_vectorizer(settings: dict[str, Any], vocabulary: np.ndarray) -> Any:
-    """A ``CountVectorizer`` with saved ``settings`` and a fixed ``vocabulary`` (what a loaded model counts with)."""
+    """A ``CountVectorizer`` with saved ``settings`` and a fixed ``vocabulary`` (what a loaded model counts with).
+
+    Settings a file lacks take scikit-learn's defaults (files saved before ``binary`` was saved: False).
+    """
     from sklearn.feature_extraction.text import CountVectorizer
 
     params = dict(settings)

@@ -7,6 +7,11 @@ Each batch goes through incremental stages: the reducer (``umap_model``) and the
 components into ``model.stages_``; later calls continue those clones (the user's objects are never
 fitted).
 
+A batch is atomic: :func:`online_update` learns it on a copy of the stages and returns the new
+stages beside the new state, and ``partial_fit`` installs both only once the topics are described.
+A call that raises (a representation model that fails, a clusterer that refuses the batch) leaves
+the model as it was, so the same batch can be passed again without being counted twice.
+
 What accumulates, so the topic table covers every document seen, not only the last batch:
 
 * a cluster label gets a topic id the first time it is seen (the next free id; within a batch,
@@ -28,6 +33,7 @@ vocabulary grows with the number of distinct terms.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -254,13 +260,16 @@ def _candidates(
 
 def online_update(
     state: TopicState | None, stages: OnlineStages, docs: list[str], emb: np.ndarray, *, verbose: bool = False
-) -> TopicState:
-    """The state after one more batch (``emb``: the batch's unit embeddings); not yet described.
+) -> tuple[TopicState, OnlineStages]:
+    """(state, stages) after one more batch (``emb``: the batch's unit embeddings); not yet described.
 
-    ``stages`` (the running totals) are updated in place; ``state`` is left as it was.
+    The batch is learnt on a copy of ``stages`` (its fitted components and running totals);
+    ``state`` and ``stages`` are left as they were, so a caller that fails later (describing the
+    topics) can drop both results and the model is unchanged.
     """
     from .._logging import stage
 
+    stages = copy.deepcopy(stages)
     with stage("online clustering", verbose=verbose):
         topics = _topics_of(stages, _cluster(stages, emb))
     with stage("online vectorizing", verbose=verbose):
@@ -312,7 +321,7 @@ def online_update(
         index_rows_per_topic=int(stages.index_rows_per_topic),
         decay=None if decay is None else float(decay),
     )
-    return TopicState(
+    new_state = TopicState(
         topic_ids=topic_ids,
         sizes=sizes,
         vocabulary=vocabulary,
@@ -333,3 +342,4 @@ def online_update(
         candidate_docs=cand_docs,
         candidate_embeddings=cand_emb,
     )
+    return new_state, stages
