@@ -140,7 +140,7 @@ def e2e(args: argparse.Namespace) -> None:
     load_static_s = time.perf_counter() - t0
     print(f"static embedder loaded in {load_static_s:.1f} s ({static.vectors.shape[0]} token vectors)")
 
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0")
     client = Client(cluster)
     worker_pids_before = {k: v["pid"] for k, v in client.run(_proc_peak).items()}
     logger = logging.getLogger("topicscope")

@@ -20,7 +20,7 @@ from topicscope.verbs.distribution import (
     DistributionParams,
     TopicMatcher,
     WindowText,
-    approximate_distribution,
+    window_distributions,
     window_spans,
 )
 
@@ -122,8 +122,8 @@ def test_counting_joined_windows_gives_the_same_result(fitted):
     assert fast.tokenwise
     slow = WindowText(fast.tokenize, fast.analyze, tokenwise=False)
     params = DistributionParams(window=4, stride=2, padding=True, calculate_tokens=True)
-    a, ta = approximate_distribution(model.state_, docs[:60], fast, params, matcher=_matcher(model))
-    b, tb = approximate_distribution(model.state_, docs[:60], slow, params, matcher=_matcher(model))
+    a, ta = window_distributions(model.state_, docs[:60], fast, params, matcher=_matcher(model))
+    b, tb = window_distributions(model.state_, docs[:60], slow, params, matcher=_matcher(model))
     np.testing.assert_allclose(a, b, atol=1e-12)
     assert ta is not None and tb is not None
     for x, y in zip(ta, tb):

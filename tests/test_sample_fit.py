@@ -150,7 +150,7 @@ def test_blocks_give_the_same_answer_however_the_rows_are_split(corpus, sampled)
     docs, _, emb = corpus
     vectors = index_vectors(emb)
     rows = draw_sample(len(docs), SAMPLE, 0)
-    found = fit_structure(sampled, vectors[rows], None, None, sample_fraction=SAMPLE / len(docs))
+    found = fit_structure(sampled.settings(), vectors[rows], None, None, sample_fraction=SAMPLE / len(docs))
     plan = sample_plan(found, rows, vectors[rows])
     whole = assign_block(plan, vectors, np.arange(len(docs)))
     assert np.array_equal(whole.topics, sampled.state_.doc_topics)

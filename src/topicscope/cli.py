@@ -149,7 +149,7 @@ def _fit_dask(model: Any, args: argparse.Namespace) -> int:
     if args.workers:
         from distributed import Client, LocalCluster
 
-        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=":0")
         client = Client(cluster)
     try:
         tsd.fit(
@@ -272,7 +272,9 @@ def cmd_corpus(args: argparse.Namespace) -> None:
 def _corpus_topics(model: Any, docs: list[str], embeddings: str | None) -> list[int] | None:
     """None when ``docs`` are the model's training documents (their topics are known), else their topics
     from ``transform`` (with ``--embeddings`` when given)."""
-    if model._training_topics(docs) is not None:
+    from .topics import training_topics
+
+    if training_topics(model.state_, docs) is not None:
         return None
     _status_err("the corpus is not the model's training corpus: assigning its documents with transform")
     topics, _ = model.transform(docs, embeddings=_load_embeddings(embeddings))

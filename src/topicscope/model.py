@@ -10,35 +10,25 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ._logging import logger, stage, verbose_logging
-from ._validation import check_documents, check_embeddings, check_int, check_labels, check_language, check_n_gram_range
+from ._validation import check_documents, check_embeddings, check_labels
 from .clustering import is_classifier_like
-from .components import FittedComponents, unfitted_copy
+from .components import FittedComponents
 from .embedding import Embedder, resolve_embedder
 from .exceptions import InputError, NotFittedError
-from .methods.edit import EditMethods
-from .methods.hierarchy import HierarchyMethods
 from .methods.inspection import InspectionMethods
-from .methods.outliers import OutlierMethods
-from .methods.over_time import OverTimeMethods
 from .methods.report import ReportMethods
+from .methods.verbs import VerbMethods
 from .methods.viz import VizMethods
 from .neighbors import index_vectors
-from .sampling import DEFAULT_FIT_SAMPLE_SIZE
+from .settings import DEFAULT_FIT_SAMPLE_SIZE, FitSettings
 from .state import TopicState
-from .topics import Describer, check_representation_model
-from .vectorize import ClassTfidfTransformer
+from .topics import Describer
 from .verbs.assign import assign_documents, neighbor_shares, report_probabilities
-from .verbs.guided import check_seed_topic_list, seed_words
-from .verbs.online import OnlineStages
-from .verbs.zeroshot import check_zeroshot_params
 
 
 class TopicModel(
     InspectionMethods,
-    HierarchyMethods,
-    OverTimeMethods,
-    OutlierMethods,
-    EditMethods,
+    VerbMethods,
     VizMethods,
     ReportMethods,
     BaseEstimator,
@@ -79,7 +69,9 @@ class TopicModel(
         docs/scale.md); None never samples. Up to this many documents a fit is unchanged.
     """
 
-    # Fitted attributes (set by fit, partial_fit, load or merge_models).
+    # Fitted attributes: only the estimator (this class and its method mixins) assigns them: fit, partial_fit,
+    # load, merge_models, the verbs, and install for fits run elsewhere (the Dask engine's). Other modules
+    # return values.
     state_: TopicState
     stages_: FittedComponents
     probabilities_: np.ndarray | None
@@ -129,38 +121,49 @@ class TopicModel(
         self.fit_sample_size = fit_sample_size
 
     # ------------------------------------------------------------------ fitting
-    def _check_params(self, n_docs: int) -> None:
-        check_language(self.language, self.embedding_model)
-        if not isinstance(self.low_memory, (bool, np.bool_)):
-            raise InputError(f"low_memory must be True or False; got {self.low_memory!r}")
-        check_int(self.top_n_words, "top_n_words", minimum=1)
-        check_int(self.min_topic_size, "min_topic_size", minimum=2)
-        check_n_gram_range(self.n_gram_range)
-        if self.nr_topics is not None and self.nr_topics != "auto":
-            check_int(self.nr_topics, "nr_topics (or None or 'auto')", minimum=1)
-        if self.random_state is not None:
-            check_int(self.random_state, "random_state", minimum=0)
-        if self.fit_sample_size is not None:
-            check_int(self.fit_sample_size, "fit_sample_size (or None)", minimum=max(int(self.min_topic_size), 2))
-        check_seed_topic_list(self.seed_topic_list)
-        check_zeroshot_params(self.zeroshot_topic_list, self.zeroshot_min_similarity)
-        check_representation_model(self.representation_model)
-        if n_docs < self.min_topic_size:
-            raise InputError(
-                f"documents must number at least min_topic_size={self.min_topic_size} to form a topic; "
-                f"got {n_docs} (lower min_topic_size or pass more documents)"
-            )
+    def settings(self) -> FitSettings:
+        """The parameters as a frozen ``FitSettings`` (the values as given; the components are the
+        user's objects). Built anew on each call, so it follows ``set_params``; checked by
+        ``pipeline.check_params``. This is all the fitting core and the Dask engine read of the model."""
+        return FitSettings.from_params(self.get_params(deep=False))
 
-    def _embedder(self) -> Embedder:
+    def install(self, state: TopicState, stages: FittedComponents, *, embedder: Embedder | None = None) -> TopicModel:
+        """Make this model the fitted model ``state`` and ``stages`` describe; returns self.
+
+        What ``fit`` does with the result of ``pipeline.fit_topics``, for fits run elsewhere (the
+        Dask engine) and models made from others (``merge_models``): ``state_`` and ``stages_`` are
+        replaced in one step and ``probabilities_`` is reset to None. ``embedder``: an ``Embedder``
+        already made for this model's ``embedding_model`` (shared, so that model loads once).
+        """
+        if not isinstance(state, TopicState):
+            raise InputError(f"state must be a TopicState; got {type(state).__name__}")
+        if not isinstance(stages, FittedComponents):
+            raise InputError(f"stages must be a FittedComponents; got {type(stages).__name__}")
+        if embedder is not None and not isinstance(embedder, Embedder):
+            raise InputError(f"embedder must be an Embedder or None; got {type(embedder).__name__}")
+        self.state_, self.stages_, self.probabilities_ = state, stages, None
+        if embedder is not None:
+            self._embedder_cache, self._embedder_spec = embedder, self.embedding_model
+        return self
+
+    def embedder(self) -> Embedder:
+        """The embedding model as an ``Embedder``: made from ``embedding_model`` on first use (loading
+        nothing yet) and kept until ``embedding_model`` changes. ``InputError`` naming
+        ``embedding_model`` when it is not a model."""
         cached = getattr(self, "_embedder_cache", None)
         if cached is None or self._embedder_spec is not self.embedding_model:
             cached = self._embedder_cache = resolve_embedder(self.embedding_model)
             self._embedder_spec = self.embedding_model
         return cached
 
+    def _embedder(self) -> Embedder:
+        """The mixins' hook for ``embedder()`` (see ``methods.base.ModelHooks``)."""
+        return self.embedder()
+
     def _embed_fn(self) -> Any:
-        embedder = self._embedder()
-        return lambda texts: embedder.embed(list(texts), verbose=False)
+        from .pipeline import embed_function
+
+        return embed_function(self.embedder())
 
     def _embed_documents(self, docs: list[str], embeddings: Any, *, dim: int | None = None) -> np.ndarray:
         """Unit rows at the precision of the neighbour index (see ``neighbors.index_vectors``)."""
@@ -173,29 +176,22 @@ class TopicModel(
 
     def _describer(self, stages: FittedComponents | None = None) -> Describer:
         """The components that describe topics, for verbs that change them (reduce, merge, online)."""
+        from .pipeline import make_ctfidf, make_describer
+
+        settings = self.settings()
         stages = stages if stages is not None else getattr(self, "stages_", None)
-        ctfidf = getattr(stages, "ctfidf", None) or (
-            unfitted_copy(self.ctfidf_model) if self.ctfidf_model is not None else ClassTfidfTransformer()
-        )
-        vectorizer = getattr(stages, "vectorizer", None)
-        build = getattr(vectorizer, "build_analyzer", None)
-        return Describer(
-            ctfidf=ctfidf,
-            representation_model=self.representation_model,
-            top_n_words=self.top_n_words,
-            embed=self._embed_fn(),
-            analyzer=build() if callable(build) else None,
-            verbose=bool(self.verbose),
-            seed_words=seed_words(self.seed_topic_list),
-        )
+        ctfidf = getattr(stages, "ctfidf", None) or make_ctfidf(settings)
+        return make_describer(settings, ctfidf, getattr(stages, "vectorizer", None), self._embed_fn())
 
     def fit(self, documents: Sequence[str], embeddings: Any = None, y: Any = None) -> TopicModel:
         """Fit the model on ``documents`` (with precomputed ``embeddings``; ``y`` for (semi-)supervised use)."""
-        from .pipeline import fit_topics
+        from .pipeline import check_n_docs, check_params, fit_topics
 
         with verbose_logging(bool(self.verbose)):
             docs = check_documents(documents)
-            self._check_params(len(docs))
+            settings = self.settings()
+            check_params(settings)
+            check_n_docs(settings, len(docs))
             labels = check_labels(y, len(docs)) if y is not None else None
             emb = self._embed_documents(docs, embeddings)
             # The model is loaded only if a stage really needs it (zero-shot names, KeyBERT words).
@@ -211,10 +207,8 @@ class TopicModel(
                 ) from None
             # Everything is computed first and assigned in one step: a fit that raises (a representation
             # model that fails, say) leaves a fitted model as it was.
-            state, stages = fit_topics(self, docs, emb, labels, embed)
-            if self.low_memory:
-                state.training_doc_term = None
-            self.state_, self.stages_, self.probabilities_ = state, stages, None
+            state, stages = fit_topics(settings, docs, emb, embed, y=labels)
+            self.install(state, stages)
         return self
 
     def fit_transform(
@@ -274,17 +268,10 @@ class TopicModel(
         )
 
     def _training_topics(self, docs: list[str]) -> np.ndarray | None:
-        """The training topics when ``docs`` are the training documents (same text, same order), else None.
+        """The training topics when ``docs`` are the training documents, else None (``topics.training_topics``)."""
+        from .topics import training_topics
 
-        Recognised by the fingerprint of their text kept at fit (saved with the model); a model that
-        has none (merged, online) recognises nothing.
-        """
-        from .vectorize import text_fingerprint
-
-        state = self._state()
-        if not state.training_fingerprint or len(docs) != len(state.doc_topics):
-            return None
-        return state.doc_topics if text_fingerprint(docs) == state.training_fingerprint else None
+        return training_topics(self._state(), docs)
 
     def _report_probabilities(self, shares: np.ndarray, topics: np.ndarray) -> np.ndarray:
         """The probabilities returned to users (see ``verbs.assign.report_probabilities``)."""
@@ -360,11 +347,14 @@ class TopicModel(
         ``load``), a string stores that hub name, False stores none. The training documents' text
         (representative documents) is stored only with ``save_documents=True``.
         """
-        from .persistence import save_model
+        from .persistence import check_save_options, save_model
 
+        check_save_options(serialization, save_ctfidf, save_embedding_model)  # before the NotFittedError
         save_model(
-            self,
             Path(path),
+            self.settings(),
+            self._state(),
+            getattr(self, "stages_", None),
             serialization=serialization,
             save_ctfidf=save_ctfidf,
             save_embedding_model=save_embedding_model,
@@ -386,39 +376,13 @@ class TopicModel(
         """
         from .persistence import load_model
 
-        model = load_model(cls, Path(path), embedding_model=embedding_model)
+        loaded = load_model(Path(path), embedding_model=embedding_model)
+        model = cls(**loaded.params)
         model.representation_model = representation_model
+        model.state_, model.stages_ = loaded.state, loaded.stages
         return model
 
-    # -------------------------------------------------------------------- verbs
-    def reduce_topics(self, docs: Any = None, nr_topics: int | str = 20, images: Any = None) -> TopicModel:
-        """Merge the most similar topics until ``nr_topics`` remain (in place; returns self).
-
-        BERTopic's signature: ``reduce_topics(docs, nr_topics=20)``. ``docs`` are not needed (the
-        per-topic term counts kept at fit are merged) but are checked when given; images are not
-        supported. ``reduce_topics(10)`` (the number alone) also works.
-        """
-        if images is not None:
-            raise InputError("images are not supported by topicscope; got images= (pass images=None)")
-        if isinstance(docs, (int, np.integer, str)) and not isinstance(docs, bool):
-            docs, nr_topics = None, docs  # reduce_topics(10) / reduce_topics("auto")
-        state = self._state()
-        if docs is not None:
-            self._training_docs(docs)
-        from .verbs.reduce import reduce_topics
-
-        new, _ = reduce_topics(state, nr_topics, self._describer())
-        stages = getattr(self, "stages_", None)
-        if isinstance(stages, OnlineStages):
-            # An online model's running totals are keyed by the old topic ids: after a reduction the
-            # stream cannot continue, and partial_fit says so.
-            stages = FittedComponents(reducer=None, clusterer=None, vectorizer=stages.vectorizer, ctfidf=stages.ctfidf)
-        # Assigned in one step once everything succeeded: a reduction that raises changes nothing.
-        self.state_, self.probabilities_ = new, None
-        if stages is not None:
-            self.stages_ = stages
-        return self
-
+    # ------------------------------------------ verbs (the analysis verbs are in methods/verbs.py)
     @classmethod
     def merge_models(
         cls, models: Sequence[TopicModel], min_similarity: float = 0.7, embedding_model: Any = None
@@ -427,6 +391,7 @@ class TopicModel(
 
         ``embedding_model`` is the merged model's (default: the first model's).
         """
+        from .pipeline import embed_function, make_ctfidf, make_describer
         from .verbs.merge import check_models, merge_states
 
         models, threshold = check_models(cls, models, min_similarity)
@@ -435,19 +400,19 @@ class TopicModel(
         if embedding_model is not None:
             params["embedding_model"] = embedding_model
         merged = cls(**params)
+        settings = merged.settings()
         first_stages = getattr(first, "stages_", None)
-        merged.stages_ = FittedComponents(
+        stages = FittedComponents(
             reducer=None,
             clusterer=None,
             vectorizer=getattr(first_stages, "vectorizer", None),
-            ctfidf=getattr(first_stages, "ctfidf", None) or first._describer().ctfidf,
+            ctfidf=getattr(first_stages, "ctfidf", None) or make_ctfidf(settings),
         )
-        if embedding_model is None:  # share the first model's embedder (loaded at most once)
-            merged._embedder_cache = getattr(first, "_embedder_cache", None)
-            merged._embedder_spec = getattr(first, "_embedder_spec", None)
-        merged.state_ = merge_states([m.state_ for m in models], threshold, merged._describer())
-        merged.probabilities_ = None
-        return merged
+        # The first model's embedder is shared (its embedding model loads at most once).
+        embedder = first.embedder() if embedding_model is None else merged.embedder()
+        describer = make_describer(settings, stages.ctfidf, stages.vectorizer, embed_function(embedder))
+        state = merge_states([m.state_ for m in models], threshold, describer)
+        return merged.install(state, stages, embedder=embedder)
 
     def partial_fit(
         self,
@@ -465,6 +430,7 @@ class TopicModel(
         A call that raises (a representation model that fails, say) leaves the model as it was, so the
         same batch can be passed again.
         """
+        from .pipeline import check_params
         from .verbs.online import OnlineStages, check_online_params, online_update, start_online
 
         if y is not None:
@@ -480,10 +446,10 @@ class TopicModel(
                     "cannot learn online: start from a new TopicModel"
                 )
             if state is None:
-                params = self.get_params(deep=False)
-                check_online_params(params)
-                self._check_params(max(int(self.min_topic_size), 2) if isinstance(self.min_topic_size, int) else 0)
-                stages = start_online(params, index_rows_per_topic)
+                settings = self.settings()
+                check_online_params(settings)
+                check_params(settings)  # no document count: a batch may be smaller than min_topic_size
+                stages = start_online(settings, index_rows_per_topic)
             assert isinstance(stages, OnlineStages)  # a new stream, or the checked continuation above
             emb = self._embed_documents(docs, embeddings, dim=None if state is None else state.embedding_dim)
             # The batch is learnt on copies (online_update leaves state and stages as they were); the
@@ -494,5 +460,5 @@ class TopicModel(
             if new_state.custom_labels is not None:
                 for t in new_state.topic_ids:
                     new_state.custom_labels.setdefault(int(t), new_state.names[int(t)])
-            self.state_, self.stages_, self.probabilities_ = new_state, new_stages, None
+            self.install(new_state, new_stages)
         return self

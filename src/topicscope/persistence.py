@@ -24,8 +24,9 @@ import os
 import secrets
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 import scipy.sparse as sp
@@ -38,6 +39,10 @@ from .persistence_fields import ARRAYS_FILE, SCALAR_PARAMS, Saved, info_json, re
 from .state import TopicState
 from .vectorize.vocabulary import analyzer_settings, rebuild_vectorizer
 from .verbs.assign import NO_TOPIC
+
+if TYPE_CHECKING:
+    from .components import FittedComponents
+    from .settings import FitSettings
 
 FORMAT = "topicscope-model"
 FORMAT_VERSION = 2
@@ -200,35 +205,37 @@ class _SaveChecks(Fields):
 
 
 def save_model(
-    model: Any,
     path: Path,
+    settings: FitSettings,
+    state: TopicState,
+    stages: FittedComponents | None,
     *,
     serialization: str = "safetensors",
     save_ctfidf: bool = True,
     save_embedding_model: bool | str = True,
     save_documents: bool = False,
 ) -> None:
-    """Write ``model`` to the folder ``path`` atomically (see the module docstring)."""
+    """Write a fitted model (its ``settings``, ``state`` and fitted ``stages``) to the folder ``path``
+    atomically (see the module docstring); ``TopicModel.save`` calls it."""
     from safetensors.numpy import save_file
 
     check_save_options(serialization, save_ctfidf, save_embedding_model)
-    state: TopicState = model._state()
-    vectorizer = analyzer_settings(getattr(getattr(model, "stages_", None), "vectorizer", None))
+    vectorizer = analyzer_settings(getattr(stages, "vectorizer", None))
     if vectorizer is not None:
         read_vectorizer(_SaveChecks(Path("topicscope.json")), vectorizer)  # save writes only what load reads
     target = _target_folder(path)
-    params = {name: _jsonable(getattr(model, name)) for name in SCALAR_PARAMS}
+    params = {name: _jsonable(getattr(settings, name)) for name in SCALAR_PARAMS}
     # Class names only: a component's repr can hold local paths (a GGUF file) or secrets.
     components = {
-        name: _component_name(getattr(model, name))
+        name: _component_name(getattr(settings, name))
         for name in ("umap_model", "hdbscan_model", "vectorizer_model", "ctfidf_model", "representation_model")
-        if getattr(model, name) is not None
+        if getattr(settings, name) is not None
     }
-    ctfidf = model.stages_.ctfidf if getattr(model, "stages_", None) else None
+    ctfidf = stages.ctfidf if stages else None
     meta: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "embedding_model": _saved_reference(model.embedding_model, save_embedding_model),
+        "embedding_model": _saved_reference(settings.embedding_model, save_embedding_model),
         "embedding_dim": state.embedding_dim,
         "params": params,
         "components": components,
@@ -441,8 +448,21 @@ def _check_arrays(arrays: dict[str, np.ndarray], saved: Saved, file: Path) -> No
         need(not len(bad), f"array 'term_doc_share' must hold shares in [0, 1]; got {bad[:1].tolist()}")
 
 
-def load_model(cls: type, path: Path, *, embedding_model: Any = None) -> Any:
-    """Read the model folder ``path`` into a fitted ``cls`` (see the module docstring)."""
+@dataclass
+class LoadedModel:
+    """What a model folder holds: the parameters to construct the model with, its state and stages."""
+
+    params: dict[str, Any]  # constructor arguments (the saved parameters and the embedding model)
+    state: TopicState
+    stages: FittedComponents
+
+
+def load_model(path: Path, *, embedding_model: Any = None) -> LoadedModel:
+    """Read the model folder ``path`` (see the module docstring); ``TopicModel.load`` builds the model.
+
+    ``embedding_model``: the model to use; None takes the one the file names (the default model or
+    a hub name), else an ``UnavailableEmbedder`` that says how to pass one.
+    """
     from .components import FittedComponents
     from .topics import ctfidf_weights_of
     from .vectorize import ClassTfidfTransformer
@@ -458,7 +478,6 @@ def load_model(cls: type, path: Path, *, embedding_model: Any = None) -> Any:
             embedding_model = ref["name"]
         elif ref["kind"] != "default":
             embedding_model = UnavailableEmbedder(ref)
-    model = cls(embedding_model=embedding_model, **saved.params)
     n_topics = len(saved.topic_ids)
     vocab = np.array(saved.vocabulary, dtype=object)
 
@@ -512,7 +531,6 @@ def load_model(cls: type, path: Path, *, embedding_model: Any = None) -> Any:
         if saved.topic_mapper is not None
         else {int(t): int(t) for t in saved.topic_ids},
     )
-    model.state_ = state
     vectorizer = None
     if saved.vectorizer is not None:
         vectorizer = rebuild_vectorizer(saved.vectorizer, vocab)
@@ -523,5 +541,5 @@ def load_model(cls: type, path: Path, *, embedding_model: Any = None) -> Any:
             path,
             saved.vectorizer_class.rsplit(".", 1)[-1],
         )
-    model.stages_ = FittedComponents(reducer=None, clusterer=None, vectorizer=vectorizer, ctfidf=ctfidf_model)
-    return model
+    stages = FittedComponents(reducer=None, clusterer=None, vectorizer=vectorizer, ctfidf=ctfidf_model)
+    return LoadedModel(params={"embedding_model": embedding_model, **saved.params}, state=state, stages=stages)

@@ -1,6 +1,9 @@
-"""The fitting pipeline as one function: embeddings -> reduce -> cluster -> topics.
+"""The fitting pipeline as one function: settings and embeddings in, state and components out.
 
-``TopicModel.fit`` validates its inputs and calls ``fit_topics``; the verbs (zero-shot, guided,
+``fit_topics(settings, documents, embeddings, embed)`` returns ``(TopicState, FittedComponents)``
+and assigns nothing: ``TopicModel.fit`` validates its inputs, calls it and installs the result.
+``settings`` is a ``FitSettings`` (``TopicModel.settings()``), checked by ``check_params`` and,
+once the number of documents is known, ``check_n_docs``. The verbs (zero-shot, guided,
 reduction) are plugged in here as plain functions over arrays and the fitted state. The stages
 are ``fit_structure`` (topics of the documents it is given), counting, and ``finish`` (words and
 names); above ``fit_sample_size`` documents ``fit_sampled`` runs the structure on a sample and
@@ -9,21 +12,23 @@ the block functions of ``sampling`` over all documents (the Dask engine runs the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._logging import logger, stage
+from ._validation import check_int, check_language, check_n_gram_range
 from .clustering import LabelsGiven, default_clusterer, fit_cluster, is_classifier_like
 from .components import FittedComponents, unfitted_copy
 from .exceptions import InputError
 from .neighbors import GRAPH_K, NeighborIndex
 from .reduction import default_reducer, fit_reduce
+from .settings import FitSettings
 from .state import TopicState, ZeroShotInfo
-from .topics import Describer, build_state, core_documents, ctfidf_weights_of
+from .topics import Describer, build_state, check_representation_model, core_documents, ctfidf_weights_of
 from .vectorize import (
     ClassTfidfTransformer,
     class_term_counts,
@@ -32,9 +37,47 @@ from .vectorize import (
     text_fingerprint,
 )
 from .verbs.assign import training_neighbors
-from .verbs.guided import guide, seed_words
+from .verbs.guided import check_seed_topic_list, guide, seed_words
 from .verbs.reduce import reduce_state
-from .verbs.zeroshot import zeroshot_assign
+from .verbs.zeroshot import check_zeroshot_params, zeroshot_assign
+
+if TYPE_CHECKING:
+    from .embedding import Embedder
+
+Embed = Callable[[list[str]], np.ndarray]
+
+
+def check_params(settings: FitSettings) -> None:
+    """Check the settings alone (``InputError`` naming the parameter); no document count is needed."""
+    check_language(settings.language, settings.embedding_model)
+    if not isinstance(settings.low_memory, (bool, np.bool_)):
+        raise InputError(f"low_memory must be True or False; got {settings.low_memory!r}")
+    check_int(settings.top_n_words, "top_n_words", minimum=1)
+    check_int(settings.min_topic_size, "min_topic_size", minimum=2)
+    check_n_gram_range(settings.n_gram_range)
+    if settings.nr_topics is not None and settings.nr_topics != "auto":
+        check_int(settings.nr_topics, "nr_topics (or None or 'auto')", minimum=1)
+    if settings.random_state is not None:
+        check_int(settings.random_state, "random_state", minimum=0)
+    if settings.fit_sample_size is not None:
+        check_int(settings.fit_sample_size, "fit_sample_size (or None)", minimum=max(int(settings.min_topic_size), 2))
+    check_seed_topic_list(settings.seed_topic_list)
+    check_zeroshot_params(settings.zeroshot_topic_list, settings.zeroshot_min_similarity)
+    check_representation_model(settings.representation_model)
+
+
+def check_n_docs(settings: FitSettings, n_docs: int) -> None:
+    """Check that ``n_docs`` documents can form a topic (settings already checked by ``check_params``)."""
+    if n_docs < settings.min_topic_size:
+        raise InputError(
+            f"documents must number at least min_topic_size={settings.min_topic_size} to form a topic; "
+            f"got {n_docs} (lower min_topic_size or pass more documents)"
+        )
+
+
+def embed_function(embedder: Embedder) -> Callable[[Sequence[str]], np.ndarray]:
+    """``embedder`` as the function fitting and the verbs call on new text (no progress bar)."""
+    return lambda texts: embedder.embed(list(texts), verbose=False)
 
 
 def _keeps_label_ids(clusterer: Any) -> bool:
@@ -99,17 +142,19 @@ class Structure:
     zs_emb: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
 
 
-def make_clusterer(params: Any, sample_fraction: float = 1.0) -> Any:
+def make_clusterer(settings: FitSettings, sample_fraction: float = 1.0) -> Any:
     """An unfitted copy of the user's clusterer, or the default one.
 
     On a sample (``sample_fraction`` < 1) the default clusterer is set to find topics of the
     granularity a fit of all documents would (see ``sampling.sample_clusterer``); a clusterer of the
     user's is used as given.
     """
-    if params.hdbscan_model is not None:
-        return unfitted_copy(params.hdbscan_model)
-    min_clusters = params.nr_topics if isinstance(params.nr_topics, int) else None
-    clusterer = default_clusterer(params.min_topic_size, random_state=params.random_state, min_clusters=min_clusters)
+    if settings.hdbscan_model is not None:
+        return unfitted_copy(settings.hdbscan_model)
+    min_clusters = settings.nr_topics if isinstance(settings.nr_topics, int) else None
+    clusterer = default_clusterer(
+        settings.min_topic_size, random_state=settings.random_state, min_clusters=min_clusters
+    )
     if sample_fraction < 1.0:
         from .sampling import sample_clusterer
 
@@ -117,38 +162,75 @@ def make_clusterer(params: Any, sample_fraction: float = 1.0) -> Any:
     return clusterer
 
 
-def make_vectorizer(params: Any) -> Any:
+def make_vectorizer(settings: FitSettings) -> Any:
     """An unfitted copy of the user's vectorizer, or the default one."""
-    if params.vectorizer_model is not None:
-        return unfitted_copy(params.vectorizer_model)
-    return default_vectorizer(params.n_gram_range)
+    if settings.vectorizer_model is not None:
+        return unfitted_copy(settings.vectorizer_model)
+    return default_vectorizer(settings.n_gram_range)
 
 
-def make_ctfidf(params: Any) -> ClassTfidfTransformer:
-    return unfitted_copy(params.ctfidf_model) if params.ctfidf_model is not None else ClassTfidfTransformer()
+def make_ctfidf(settings: FitSettings) -> ClassTfidfTransformer:
+    """An unfitted copy of the user's c-TF-IDF model, or the default one."""
+    return unfitted_copy(settings.ctfidf_model) if settings.ctfidf_model is not None else ClassTfidfTransformer()
+
+
+def make_describer(
+    settings: FitSettings, ctfidf: ClassTfidfTransformer, vectorizer: Any, embed: Embed | None
+) -> Describer:
+    """What turns class-term counts into words and names: ``ctfidf``, the ``vectorizer``'s analyzer
+    (None without one) and the settings' representation model, ``top_n_words`` and seed words."""
+    return Describer(
+        ctfidf=ctfidf,
+        representation_model=settings.representation_model,
+        top_n_words=settings.top_n_words,
+        embed=embed,
+        analyzer=_analyzer(vectorizer),
+        verbose=bool(settings.verbose),
+        seed_words=seed_words(settings.seed_topic_list),
+    )
 
 
 def fit_topics(
-    params: Any,
+    settings: FitSettings,
     documents: list[str],
     embeddings: np.ndarray,
-    y: np.ndarray | None,
-    embed: Callable[[list[str]], np.ndarray] | None,
+    embed: Embed | None,
+    *,
+    y: np.ndarray | None = None,
 ) -> tuple[TopicState, FittedComponents]:
-    """Run the whole pipeline on validated inputs; ``params`` is the TopicModel (read only).
+    """Run the whole pipeline on validated inputs; returns the fitted state and components.
 
-    ``embeddings`` are L2-normalised rows at the precision of the neighbour index
-    (``index_vectors``), so the index built while clustering serves ``transform`` as it is.
-    More documents than ``params.fit_sample_size``: the structure is fitted on a sample and the
-    other documents are assigned to it (see ``sampling``).
+    ``settings`` have passed ``check_params`` and ``check_n_docs``; ``documents`` are strings and
+    ``y`` (labels, supervised or manual modes) has one entry per document. ``embeddings`` are
+    L2-normalised rows at the precision of the neighbour index (``index_vectors``), so the index
+    built while clustering serves ``transform`` as it is. ``embed`` embeds new text (zero-shot
+    names, seed words, KeyBERT words); None where no stage needs it. More documents than
+    ``settings.fit_sample_size``: the structure is fitted on a sample and the other documents are
+    assigned to it (see ``sampling``). With ``low_memory`` the training documents' term counts are
+    not kept in the state.
     """
-    size = getattr(params, "fit_sample_size", None)
+    size = settings.fit_sample_size
     if size is not None and len(documents) > size:
-        return fit_sampled(params, documents, embeddings, y, embed, int(size))
-    verbose = bool(params.verbose)
-    vectorizer = make_vectorizer(params)
-    ctfidf = make_ctfidf(params)
-    found = fit_structure(params, embeddings, y, embed)
+        state, stages = fit_sampled(settings, documents, embeddings, embed, y=y, size=int(size))
+    else:
+        state, stages = _fit_all(settings, documents, embeddings, embed, y)
+    if settings.low_memory:
+        state.training_doc_term = None
+    return state, stages
+
+
+def _fit_all(
+    settings: FitSettings,
+    documents: list[str],
+    embeddings: np.ndarray,
+    embed: Embed | None,
+    y: np.ndarray | None,
+) -> tuple[TopicState, FittedComponents]:
+    """``fit_topics`` for at most ``fit_sample_size`` documents: the structure is fitted on all of them."""
+    verbose = bool(settings.verbose)
+    vectorizer = make_vectorizer(settings)
+    ctfidf = make_ctfidf(settings)
+    found = fit_structure(settings, embeddings, y, embed)
     keep_ids, graph_idx = found.keep_ids, found.graph_idx
     doc_topics = found.doc_topics
     with stage("vectorizing", verbose=verbose):
@@ -163,18 +245,19 @@ def fit_topics(
         with stage("topic words from core documents", verbose=verbose):
             core = core_documents(graph_idx, state.doc_topics)
             state.class_term = class_term_counts(doc_term, np.where(core, state.doc_topics, -2), state.topic_ids)
-    finish(params, state, ctfidf, vectorizer, embed)
+    finish(settings, state, ctfidf, vectorizer, embed)
     return state, FittedComponents(
         reducer=found.reducer, clusterer=found.clusterer, vectorizer=vectorizer, ctfidf=ctfidf
     )
 
 
 def fit_sampled(
-    params: Any,
+    settings: FitSettings,
     documents: list[str],
     embeddings: np.ndarray,
+    embed: Embed | None,
+    *,
     y: np.ndarray | None,
-    embed: Callable[[list[str]], np.ndarray] | None,
     size: int,
 ) -> tuple[TopicState, FittedComponents]:
     """``fit_topics`` for more than ``size`` documents, in this process (see ``sampling``)."""
@@ -193,12 +276,12 @@ def fit_sampled(
         uncounted_topics,
     )
 
-    verbose = bool(params.verbose)
+    verbose = bool(settings.verbose)
     n = len(documents)
-    rows = draw_sample(n, size, params.random_state)
+    rows = draw_sample(n, size, settings.random_state)
     logger.info("fitting the topic structure on a sample of %d of %d documents", len(rows), n)
     found = fit_structure(
-        params,
+        settings,
         embeddings[rows],
         None if y is None else y[rows],
         embed,
@@ -206,7 +289,7 @@ def fit_sampled(
         sample_fraction=len(rows) / n,
     )
     plan = sample_plan(found, rows, embeddings[rows])
-    vectorizer, ctfidf = make_vectorizer(params), make_ctfidf(params)
+    vectorizer, ctfidf = make_vectorizer(settings), make_ctfidf(settings)
     with stage("vectorizing", verbose=verbose):
         doc_term, vocabulary = fit_doc_term(vectorizer, documents)
     parts = blocks(n)
@@ -243,7 +326,7 @@ def fit_sampled(
     set_structure(state, found)
     state.neighbor_index = plan.index
     state.training_fingerprint, state.training_doc_term = text_fingerprint(documents), doc_term
-    finish(params, state, ctfidf, vectorizer, embed)
+    finish(settings, state, ctfidf, vectorizer, embed)
     return state, FittedComponents(
         reducer=found.reducer, clusterer=found.clusterer, vectorizer=vectorizer, ctfidf=ctfidf
     )
@@ -262,40 +345,31 @@ def set_structure(state: TopicState, found: Structure) -> None:
 
 
 def finish(
-    params: Any,
+    settings: FitSettings,
     state: TopicState,
     ctfidf: ClassTfidfTransformer,
     vectorizer: Any,
-    embed: Callable[[list[str]], np.ndarray] | None,
+    embed: Embed | None,
 ) -> None:
     """Describe the counted topics (words, names), reducing them to ``nr_topics`` first when asked."""
-    verbose = bool(params.verbose)
-    boosted = seed_words(params.seed_topic_list)
-    describer = Describer(
-        ctfidf=ctfidf,
-        representation_model=params.representation_model,
-        top_n_words=params.top_n_words,
-        embed=embed,
-        analyzer=_analyzer(vectorizer),
-        verbose=verbose,
-        seed_words=boosted,
-    )
-    if params.nr_topics is not None:
+    verbose = bool(settings.verbose)
+    describer = make_describer(settings, ctfidf, vectorizer, embed)
+    if settings.nr_topics is not None:
         # Exactly what fit() followed by reduce_topics(nr_topics) does: describe, then reduce.
         state.ctfidf = ctfidf_weights_of(
-            ctfidf, state.class_term, state.vocabulary, state.topic_ids, state.term_doc_share, boosted
+            ctfidf, state.class_term, state.vocabulary, state.topic_ids, state.term_doc_share, describer.seed_words
         )
         with stage("topic reduction", verbose=verbose):
-            reduce_state(state, params.nr_topics)
+            reduce_state(state, settings.nr_topics)
     with stage("topic representations", verbose=verbose):
         describer(state)
 
 
 def fit_structure(
-    params: Any,
+    settings: FitSettings,
     embeddings: np.ndarray,
     y: np.ndarray | None,
-    embed: Callable[[list[str]], np.ndarray] | None,
+    embed: Embed | None,
     *,
     largest_label: int | None = None,
     sample_fraction: float = 1.0,
@@ -305,9 +379,9 @@ def fit_structure(
     On a sample (``sample_fraction`` of the documents): ``largest_label`` is the largest label of
     all documents (zero-shot topics are numbered after it when the labels are the topics).
     """
-    verbose = bool(params.verbose)
+    verbose = bool(settings.verbose)
     n = len(embeddings)
-    clusterer = make_clusterer(params, sample_fraction)
+    clusterer = make_clusterer(settings, sample_fraction)
     keep_ids = _keeps_label_ids(clusterer)
 
     doc_topics = np.full(n, -1, dtype=np.int64)
@@ -315,14 +389,14 @@ def fit_structure(
     zs_info: ZeroShotInfo | None = None
     zs_emb = np.zeros((0, embeddings.shape[1]), dtype=np.float32)
     rest = np.ones(n, dtype=bool)
-    if params.zeroshot_topic_list:
+    if settings.zeroshot_topic_list:
         if embed is None:
             raise InputError("zeroshot_topic_list needs an embedding model to embed the topic names")
         with stage("zero-shot matching", verbose=verbose):
             zs = zeroshot_assign(
-                embeddings, list(params.zeroshot_topic_list), embed, params.zeroshot_min_similarity, verbose=verbose
+                embeddings, list(settings.zeroshot_topic_list), embed, settings.zeroshot_min_similarity, verbose=verbose
             )
-        used = [i for i in range(len(params.zeroshot_topic_list)) if (zs.assigned == i).any()]
+        used = [i for i in range(len(settings.zeroshot_topic_list)) if (zs.assigned == i).any()]
         # Discovered topics are numbered after the zero-shot ones; given labels keep their ids,
         # so then the zero-shot topics come after the largest label.
         if largest_label is None and y is not None and len(y):
@@ -330,18 +404,20 @@ def fit_structure(
         first_id = largest_label + 1 if keep_ids and largest_label is not None else 0
         for new_id, i in enumerate(used, start=first_id):
             doc_topics[zs.assigned == i] = new_id
-            zs_names[new_id] = params.zeroshot_topic_list[i]
+            zs_names[new_id] = settings.zeroshot_topic_list[i]
         rest = zs.assigned < 0
         zs_emb = zs.name_embeddings
         zs_info = ZeroShotInfo(
-            labels=list(params.zeroshot_topic_list),
-            topic_ids=[used.index(i) + first_id if i in used else None for i in range(len(params.zeroshot_topic_list))],
-            min_similarity=float(params.zeroshot_min_similarity),
+            labels=list(settings.zeroshot_topic_list),
+            topic_ids=[
+                used.index(i) + first_id if i in used else None for i in range(len(settings.zeroshot_topic_list))
+            ],
+            min_similarity=float(settings.zeroshot_min_similarity),
             report=zs.report,
         )
 
     guide_y = None
-    seeds = params.seed_topic_list
+    seeds = settings.seed_topic_list
     work_emb = embeddings
     if seeds:
         if embed is None:
@@ -351,11 +427,11 @@ def fit_structure(
     n_rest = int(rest.sum())
     # Sized on the documents it will see (zero-shot matching may leave few of them).
     reducer = (
-        unfitted_copy(params.umap_model)
-        if params.umap_model is not None
-        else default_reducer(n_rest, params.random_state, clusterer)
+        unfitted_copy(settings.umap_model)
+        if settings.umap_model is not None
+        else default_reducer(n_rest, settings.random_state, clusterer)
     )
-    if n_rest >= max(params.min_topic_size, 2):
+    if n_rest >= max(settings.min_topic_size, 2):
         sub_y = None
         if y is not None:
             sub_y = y[rest]
@@ -374,7 +450,7 @@ def fit_structure(
         logger.info(
             "only %d documents left after zero-shot matching (< min_topic_size=%d): they stay outliers",
             n_rest,
-            params.min_topic_size,
+            settings.min_topic_size,
         )
     else:
         logger.info("every document matched a zero-shot topic: no reduction or clustering step")

@@ -31,9 +31,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-# Up to this many documents a fit is exact and unchanged; above it the structure is fitted on this
-# many (docs/scale.md: a 10% sample of octis_dblp scores within 0.013 NMI of a full fit).
-DEFAULT_FIT_SAMPLE_SIZE = 100_000
+from .settings import DEFAULT_FIT_SAMPLE_SIZE as DEFAULT_FIT_SAMPLE_SIZE  # the default fit_sample_size
+
 SAMPLE_SEED = 0  # the sample's seed when random_state is None (the default clusterer's too)
 BLOCK_ROWS = 20_000  # rows per block of this process's engine
 _CHUNK = 512  # rows per neighbour search: at most one exact-search block (EXACT_LIMIT vectors)

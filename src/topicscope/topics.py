@@ -4,11 +4,12 @@
 components it needs) (re)computes the c-TF-IDF, the representations and the names from the
 class-term counts alone, so reduction, merging and online updates re-describe topics without the
 training documents; ``combine_topics`` is the one function that adds topics up under a mapping.
+``training_topics`` recognises the training documents of a state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -19,13 +20,25 @@ from .context import TopicContext, Words
 from .exceptions import InputError
 from .neighbors import normalise_rows
 from .state import TopicState
-from .vectorize import ClassTfidfTransformer, class_term_counts, document_frequency, top_words
+from .vectorize import ClassTfidfTransformer, class_term_counts, document_frequency, text_fingerprint, top_words
 
 N_REPRESENTATIVE = 3
 # A document describes its topic when at least this share of its nearest neighbours share it.
 CORE_SHARE = 0.7
 N_CANDIDATES = 20
 N_CANDIDATE_WORDS = 30
+
+
+def training_topics(state: TopicState, docs: Sequence[str]) -> np.ndarray | None:
+    """The training documents' topics when ``docs`` are the training documents (same text, same
+    order), else None.
+
+    Recognised by the fingerprint of their text kept at fit (saved with the model); a state that has
+    none (merged, online) recognises nothing.
+    """
+    if not state.training_fingerprint or len(docs) != len(state.doc_topics):
+        return None
+    return state.doc_topics if text_fingerprint(docs) == state.training_fingerprint else None
 
 
 def topic_means(embeddings: np.ndarray, doc_topics: np.ndarray, topic_ids: np.ndarray) -> np.ndarray:

@@ -18,9 +18,12 @@ default client, else a ``LocalCluster`` of this machine for the call).
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..exceptions import missing_extra
+
+if TYPE_CHECKING:
+    from ..model import TopicModel
 
 __all__ = ["fit", "fit_transform"]
 
@@ -37,7 +40,7 @@ def _engine() -> Any:
 
 
 def fit(
-    model: Any,
+    model: TopicModel,
     data: Any,
     *,
     text_column: str = "text",
@@ -46,7 +49,7 @@ def fit(
     connect_timeout: float = 10.0,
     embeddings_out: str | os.PathLike[str] | None = None,
     topics_out: str | os.PathLike[str] | None = None,
-) -> Any:
+) -> TopicModel:
     """Fit ``model`` (a ``TopicModel``) on ``data`` on a Dask cluster; returns the model, fitted in place.
 
     More documents than ``model.fit_sample_size``: the topic structure is fitted here on a seeded
@@ -72,7 +75,7 @@ def fit(
 
 
 def fit_transform(
-    model: Any,
+    model: TopicModel,
     data: Any,
     *,
     text_column: str = "text",

@@ -8,16 +8,20 @@
    partition's documents.
 4. Add up per-partition topic totals (term counts, sizes, embedding sums), then each topic's
    most central documents, in trees.
-5. Describe the topics here (``pipeline.finish``) and hand back the per-document results.
+5. Describe the topics here (``pipeline.finish``), install the result in the model
+   (``TopicModel.install``) and hand back the per-document results.
 
+The engine reads the model through its public API only: ``settings()`` (checked by
+``pipeline.check_params`` before any work, and ``pipeline.check_n_docs`` once the documents are
+counted), ``embedder()``, ``fit`` (up to ``fit_sample_size`` documents), ``install`` and ``state_``.
 Everything it holds on the cluster is released when it ends, on success or error.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
-from typing import Any, cast
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -25,6 +29,12 @@ from .._logging import logger, stage, verbose_logging
 from ..exceptions import InputError
 from . import partitions as P
 from .inputs import partitions_of
+
+if TYPE_CHECKING:
+    from ..components import FittedComponents
+    from ..model import TopicModel
+    from ..settings import FitSettings
+    from ..state import TopicState
 
 SPLIT_EVERY = 8  # partitions combined per task of a tree reduction
 _PROBABILITY_ROWS = 100_000  # documents per block when turning neighbour shares into probabilities
@@ -107,7 +117,7 @@ def open_run(client: Any, connect_timeout: float) -> Run:
         try:
             return Run(default_client(), owned=False)
         except ValueError:  # no client yet: a cluster of this machine's cores, for this call
-            cluster = LocalCluster(processes=True, threads_per_worker=1)
+            cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=":0")
             return Run(Client(cluster, set_as_default=False), owned=True, cluster=cluster)
     raise InputError(
         "client must be a distributed.Client, a scheduler address such as 'tcp://host:8786', or None; "
@@ -125,7 +135,7 @@ def tree(items: list[Any], combine: Any) -> Any:
 
 
 def fit_dask(
-    model: Any,
+    model: TopicModel,
     data: Any,
     *,
     text_column: str,
@@ -139,6 +149,7 @@ def fit_dask(
 ) -> Any:
     """Fit ``model`` in place on ``data``; the per-document frame when ``want_frame`` or ``topics_out``."""
     from .._validation import check_float
+    from ..pipeline import check_params
 
     if not isinstance(text_column, str):
         raise InputError(f"text_column must be a column name (a str); got {type(text_column).__name__}")
@@ -146,7 +157,8 @@ def fit_dask(
         raise InputError(f"id_column must be a column name (a str) or None; got {type(id_column).__name__}")
     check_float(connect_timeout, "connect_timeout", low=0.1, high=86_400)
     # The model's own checks before any work (the number of documents is checked once known).
-    model._check_params(2**62)
+    settings = model.settings()
+    check_params(settings)
     parts, sources, blocks = partitions_of(data, text_column, id_column, embeddings)
     if embeddings_out is not None:
         for source in sources:
@@ -154,8 +166,8 @@ def fit_dask(
     run = open_run(client, connect_timeout)
     done = False
     try:
-        with verbose_logging(bool(model.verbose)):
-            result = _fit(run, model, parts, sources, blocks, text_column, id_column, topics_out, want_frame)
+        with verbose_logging(bool(settings.verbose)):
+            result = _fit(run, model, settings, parts, sources, blocks, text_column, id_column, topics_out, want_frame)
         done = True
         return result
     finally:
@@ -167,7 +179,8 @@ def fit_dask(
 
 def _fit(
     run: Run,
-    model: Any,
+    model: TopicModel,
+    settings: FitSettings,
     parts: list[Any],
     sources: list[P.EmbeddingSource],
     blocks: list[Any],
@@ -178,9 +191,11 @@ def _fit(
 ) -> Any:
     from dask import delayed
 
-    verbose = bool(model.verbose)
+    from ..pipeline import check_n_docs
+
+    verbose = bool(settings.verbose)
     if any(s.column is None and s.shard is None for s in sources) and all(b is None for b in blocks):
-        plugin = run.register_embedder(model.embedding_model)
+        plugin = run.register_embedder(settings.embedding_model)
         for s in sources:
             s.plugin = plugin
     with stage("reading and embedding the partitions", verbose=verbose):
@@ -200,12 +215,14 @@ def _fit(
         logger.info("skipping %d empty partitions (numbers %s)", len(empty), empty[:10])
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     kept = [i for i, c in enumerate(counts) if c]
-    model._check_params(n)  # the model's own checks, with the number of documents
-    size = model.fit_sample_size
+    check_n_docs(settings, n)  # the model's own check of the number of documents
+    size = settings.fit_sample_size
     if size is None or n <= size:
         _fit_whole(run, model, [prepared[i] for i in kept])
     else:
-        _fit_sample(run, model, [prepared[i] for i in kept], starts[kept], n, int(size))
+        embed = _embed_fn(model)
+        state, stages = _fit_sample(run, settings, embed, [prepared[i] for i in kept], starts[kept], n, int(size))
+        model.install(state, stages)  # the model assigns its fitted attributes
     if not (want_frame or topics_out is not None):
         return None
     return _output(run, model, [parts[i] for i in kept], starts[kept], id_column, topics_out)
@@ -215,7 +232,7 @@ def _all_rows(part: P.Part) -> tuple[list[str], np.ndarray]:
     return part.texts, part.embeddings
 
 
-def _fit_whole(run: Run, model: Any, prepared: list[Any]) -> None:
+def _fit_whole(run: Run, model: TopicModel, prepared: list[Any]) -> None:
     """Up to ``fit_sample_size`` documents: a plain fit of all of them, here (nothing is sampled)."""
     from dask import delayed
 
@@ -225,18 +242,31 @@ def _fit_whole(run: Run, model: Any, prepared: list[Any]) -> None:
     model.fit(texts, embeddings=emb)
 
 
-def _embed_fn(model: Any) -> Any:
+def _embed_fn(model: TopicModel) -> Callable[[Sequence[str]], np.ndarray]:
+    """The model's embedder here (zero-shot names, seeds, KeyBERT words)."""
+    from ..pipeline import embed_function
+
     try:
-        return model._embed_fn()  # the model's embedder here (zero-shot names, seeds, KeyBERT words)
+        embedder = model.embedder()
     except InputError as exc:
         raise InputError(
             f"{exc}. The documents' embeddings are computed or read on the workers; embedding_model is still needed "
             "here to embed new text (transform, zero-shot topics, KeyBERTInspired): pass embedding_model=None "
             "(the packaged default) or a real model"
         ) from None
+    return embed_function(embedder)
 
 
-def _fit_sample(run: Run, model: Any, prepared: list[Any], starts: np.ndarray, n: int, size: int) -> None:
+def _fit_sample(
+    run: Run,
+    settings: FitSettings,
+    embed: Callable[[Sequence[str]], np.ndarray],
+    prepared: list[Any],
+    starts: np.ndarray,
+    n: int,
+    size: int,
+) -> tuple[TopicState, FittedComponents]:
+    """The fitted (state, stages) of more than ``fit_sample_size`` documents (the stages 2 to 5 above)."""
     from dask import delayed
 
     from ..components import FittedComponents
@@ -252,9 +282,9 @@ def _fit_sample(run: Run, model: Any, prepared: list[Any], starts: np.ndarray, n
     )
     from .vocabulary import check_vectorizer, fitted_vectorizer, fix_vocabulary, given_vocabulary
 
-    verbose = bool(model.verbose)
-    vectorizer = check_vectorizer(make_vectorizer(model))
-    rows = draw_sample(n, size, model.random_state)
+    verbose = bool(settings.verbose)
+    vectorizer = check_vectorizer(make_vectorizer(settings))
+    rows = draw_sample(n, size, settings.random_state)
     logger.info("fitting the topic structure on a sample of %d of %d documents", size, n)
     local = run.persist([delayed(P.count_part, pure=True)(p, vectorizer) for p in prepared])
     given = given_vocabulary(vectorizer)
@@ -268,8 +298,7 @@ def _fit_sample(run: Run, model: Any, prepared: list[Any], starts: np.ndarray, n
         sample = run.compute([delayed(P.take, pure=True)(prepared[i], local_rows) for i, local_rows in picked])
     sample16 = np.concatenate([e for _, e in sample])
     vectors = index_vectors(sample16)
-    embed = _embed_fn(model)
-    found = fit_structure(model, vectors, None, embed, sample_fraction=size / n)
+    found = fit_structure(settings, vectors, None, embed, sample_fraction=size / n)
     plan = sample_plan(found, rows, vectors)
     with stage("vocabulary over all documents", verbose=verbose):
         if stats_future is not None:
@@ -311,11 +340,9 @@ def _fit_sample(run: Run, model: Any, prepared: list[Any], starts: np.ndarray, n
     state.neighbor_index = plan.index
     with stage("fingerprint of the documents' text", verbose=verbose):
         state.training_fingerprint = _fingerprint(run, prepared)
-    ctfidf = make_ctfidf(model)
-    finish(model, state, ctfidf, fitted, embed)
-    model.state_ = state
-    model.stages_ = FittedComponents(reducer=found.reducer, clusterer=found.clusterer, vectorizer=fitted, ctfidf=ctfidf)
-    model.probabilities_ = None
+    ctfidf = make_ctfidf(settings)
+    finish(settings, state, ctfidf, fitted, embed)
+    return state, FittedComponents(reducer=found.reducer, clusterer=found.clusterer, vectorizer=fitted, ctfidf=ctfidf)
 
 
 def _fingerprint(run: Run, prepared: list[Any]) -> str:
@@ -349,7 +376,7 @@ def probabilities(state: Any) -> np.ndarray:
 
 
 def _output(
-    run: Run, model: Any, parts: list[Any], starts: np.ndarray, id_column: str | None, topics_out: str | None
+    run: Run, model: TopicModel, parts: list[Any], starts: np.ndarray, id_column: str | None, topics_out: str | None
 ) -> Any:
     """The per-document frame (columns: row, the id column, Topic, Probability).
 

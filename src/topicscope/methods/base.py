@@ -25,6 +25,10 @@ class ModelHooks:
     * ``_training_topics(docs)``: the training topics when ``docs`` are the training documents
       (recognised by a fingerprint of their text, kept through save/load), else None;
     * ``_embedder()``: the embedding model (``InputError`` naming ``embedding_model`` when none).
+
+    Public methods of the estimator that one mixin calls and another mixin (or scikit-learn's
+    ``BaseEstimator``) defines are declared here too, with loose signatures: ``get_params``,
+    ``hierarchical_topics``, ``topics_over_time`` and ``topics_per_class`` (used by ``report``).
     """
 
     if TYPE_CHECKING:
@@ -47,3 +51,11 @@ class ModelHooks:
         def _training_topics(self, docs: list[str]) -> np.ndarray | None: ...
 
         def _embedder(self) -> Embedder: ...
+
+        def get_params(self, deep: bool = True) -> dict[str, Any]: ...
+
+        def hierarchical_topics(self, *args: Any, **kwargs: Any) -> Any: ...
+
+        def topics_over_time(self, *args: Any, **kwargs: Any) -> Any: ...
+
+        def topics_per_class(self, *args: Any, **kwargs: Any) -> Any: ...

@@ -61,18 +61,18 @@ class ReportMethods(ModelHooks):
             if value is not None and documents is None:
                 raise InputError(f"{name} needs docs: pass the training documents as docs")
         layout = ensure_layout(state, embeddings, getattr(self, "random_state", None))
-        hierarchy = self.hierarchical_topics() if int((state.topic_ids != -1).sum()) >= 2 else None  # type: ignore[attr-defined]
+        hierarchy = self.hierarchical_topics() if int((state.topic_ids != -1).sum()) >= 2 else None
         over_time = per_class = None
         if timestamps is not None and documents is not None:
             if nr_bins is None:
                 distinct = len({str(v) for v in timestamps})
                 nr_bins = None if distinct <= MAX_TIME_BINS else MAX_TIME_BINS
-            over_time = self.topics_over_time(documents, timestamps, nr_bins=nr_bins)  # type: ignore[attr-defined]
+            over_time = self.topics_over_time(documents, timestamps, nr_bins=nr_bins)
         if classes is not None and documents is not None:
-            per_class = self.topics_per_class(documents, classes)  # type: ignore[attr-defined]
+            per_class = self.topics_per_class(documents, classes)
         overview = overview_block(
             state,
-            self.get_params(),  # type: ignore[attr-defined]
+            self.get_params(),
             embedding=embedding_reference(getattr(self, "embedding_model", None)),
             reducer=getattr(self, "umap_model_", None),
             clusterer=getattr(self, "hdbscan_model_", None),

@@ -1,5 +1,8 @@
 """Topic distributions of documents from sliding token windows (BERTopic's ``approximate_distribution``).
 
+``approximate_distribution`` checks BERTopic's arguments and runs ``model_distributions``, which
+``reduce_outliers`` also uses; the algorithm itself is ``window_distributions``.
+
 Each document is cut into windows of ``window`` tokens every ``stride`` tokens (tokens from the
 fitted vectorizer's tokenizer). A window is compared with every topic: its term counts, weighted
 like the topics' c-TF-IDF, by cosine similarity with the topics' c-TF-IDF rows (or, with
@@ -25,18 +28,21 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from .._logging import progress
-from .._validation import check_float, check_int
+from .._validation import check_documents, check_float, check_int
 from ..exceptions import InputError
 from ..neighbors import normalise_rows
 from ..state import TopicState
 from ..vectorize import count_documents
 from ..vectorize.ctfidf import ctfidf_idf
+
+if TYPE_CHECKING:
+    from .view import ModelView
 
 # Largest (windows x topics) similarity block computed at once: 2**21 float64 cells = 16 MiB.
 CHUNK_CELLS = 2**21
@@ -47,6 +53,56 @@ DENSE_TOPIC_CELLS = 2**22
 # The distinct-token cache is emptied between batches once it holds this many tokens.
 MAX_CACHED_TOKENS = 2**17
 DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # scikit-learn's CountVectorizer default
+
+
+# ------------------------------------------------------------------------------------------ the verb
+def approximate_distribution(
+    view: ModelView,
+    documents: str | Sequence[str],
+    window: int = 4,
+    stride: int = 1,
+    min_similarity: float = 0.1,
+    batch_size: int | None = 1000,
+    padding: bool = False,
+    use_embedding_model: bool = False,
+    calculate_tokens: bool = False,
+    separator: str = " ",
+) -> tuple[np.ndarray, list[np.ndarray] | None]:
+    """BERTopic's ``approximate_distribution``: one string or a list of documents (see ``window_distributions``)."""
+    view.state()
+    docs = [documents] if isinstance(documents, str) else check_documents(documents, allow_empty=True)
+    params = check_distribution_params(
+        window=window,
+        stride=stride,
+        min_similarity=min_similarity,
+        batch_size=batch_size,
+        padding=padding,
+        use_embedding_model=use_embedding_model,
+        calculate_tokens=calculate_tokens,
+        separator=separator,
+    )
+    return model_distributions(view, docs, params)
+
+
+def model_distributions(
+    view: ModelView, docs: list[str], params: DistributionParams
+) -> tuple[np.ndarray, list[np.ndarray] | None]:
+    """``window_distributions`` of ``docs`` with the model's tokenizer, c-TF-IDF (or embedding model)."""
+    state = view.state()
+    text = WindowText.from_vectorizer(view.vectorizer(), params.separator)
+    if params.use_embedding_model:
+        embedder = view.embedder()
+        return window_distributions(
+            state,
+            docs,
+            text,
+            params,
+            embed=lambda texts: embedder.embed(texts, verbose=False),
+            verbose=bool(view.verbose),
+        )
+    describer = view.describer()
+    matcher = TopicMatcher.from_state(state, describer.ctfidf, describer.seed_words)
+    return window_distributions(state, docs, text, params, matcher=matcher, verbose=bool(view.verbose))
 
 
 @dataclass(frozen=True)
@@ -257,8 +313,8 @@ def _positions(first: np.ndarray, length: np.ndarray) -> np.ndarray:
     return offsets + np.arange(total)
 
 
-# ---------------------------------------------------------------------------------------- the verb
-def approximate_distribution(
+# ------------------------------------------------------------------------------------ the distributions
+def window_distributions(
     state: TopicState,
     documents: list[str],
     text: WindowText,

@@ -1,17 +1,21 @@
-"""Editing topics by hand: ``update_topics``, ``merge_topics`` and ``delete_topics`` over a TopicState.
+"""Editing topics by hand: BERTopic's ``update_topics``, ``merge_topics`` and ``delete_topics``.
 
-Each function returns a new state and leaves its input as it was.
+Each verb checks its arguments, computes a new state from the model's (read through
+``verbs.view.ModelView``) and returns it as an ``Edited`` for the model to assign in one step, so a
+verb that raises leaves the model as it was. Probabilities follow the new topics
+(``follow_probabilities``) and an online stream ends when the topics or their counts changed
+(``end_stream``: partial_fit's running totals are keyed by the old topics).
 
-* ``update_topics`` re-describes the topics with the components it is given (the model passes its
-  own unless new ones were asked for: BERTopic silently resets them, #1638, #1442, #2148). With new
-  document topics it rebuilds everything that depends on them: sizes, term counts, topic
-  embeddings (means of the training embeddings), representative documents, the neighbour index's
-  topics and each document's neighbour topics.
+* ``update_topics`` re-describes the topics with the components it is given (the model's own unless
+  new ones are passed: BERTopic silently resets them, #1638, #1442, #2148). With new document
+  topics it rebuilds everything that depends on them: sizes, term counts, topic embeddings (means
+  of the training embeddings), representative documents, the neighbour index's topics and each
+  document's neighbour topics (``updated_state``).
 * ``merge_topics`` merges groups of topics; only the merged topics get new c-TF-IDF rows and words,
   computed with the c-TF-IDF fitted on the topics before the merge, so the words of every other
-  topic stay exactly as they were (BERTopic re-describes all topics: #1289).
+  topic stay exactly as they were (BERTopic re-describes all topics: #1289; ``merged_state``).
 * ``delete_topics`` sends the documents of some topics to the outlier topic -1 (created when the
-  model has none); nothing else is re-described, as in BERTopic.
+  model has none); nothing else is re-described, as in BERTopic (``deleted_state``).
 
 Topic ids follow BERTopic: after a merge or a deletion, topics are renumbered by size (-1 stays,
 zero-shot topics first), except for models whose topics are the labels given to fit, which keep
@@ -22,13 +26,16 @@ their ids (see ``topics.merge_topic_groups``). A topic renumbered keeps its word
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from .._validation import check_n_gram_range
+from .._validation import check_int, check_labels, check_n_gram_range
+from ..components import FittedComponents
 from ..exceptions import InputError
 from ..neighbors import index_vectors, normalise_rows
 from ..state import TopicState, Words, copy_state
@@ -51,9 +58,47 @@ from ..topics import (
 )
 from ..vectorize import ClassTfidfTransformer, class_term_counts
 from .assign import NO_TOPIC, neighbor_shares, report_probabilities, training_neighbors
+from .online import OnlineStages
+
+if TYPE_CHECKING:
+    from .view import ModelView
+
+NO_IMAGES = "images are not supported by topicscope; got images= (pass images=None)"
 
 
 # ---------------------------------------------------------------------------------------------- shared
+@dataclass(frozen=True)
+class Edited:
+    """What a verb that changes the topics gives the model to assign, in one step.
+
+    ``stages``: the model's fitted components after the verb (None: the model has none to keep).
+    """
+
+    state: TopicState
+    stages: FittedComponents | None
+    probabilities: np.ndarray | None
+
+
+def end_stream(stages: FittedComponents | None) -> FittedComponents | None:
+    """``stages`` without an online stream's running totals, which are keyed by the old topics.
+
+    After a verb that changed the topics or their counts, ``partial_fit`` cannot continue (it says so).
+    """
+    if isinstance(stages, OnlineStages):
+        return FittedComponents(reducer=None, clusterer=None, vectorizer=stages.vectorizer, ctfidf=stages.ctfidf)
+    return stages
+
+
+def edited(
+    view: ModelView, state: TopicState, stages: FittedComponents | None = None, *, ends_stream: bool = True
+) -> Edited:
+    """The edit to assign: ``state``, ``stages`` (default: the model's), probabilities following the new topics."""
+    current = stages if stages is not None else view.stages
+    if ends_stream:
+        current = end_stream(current)
+    return Edited(state, current, follow_probabilities(view.probabilities, state))
+
+
 def follow_probabilities(probabilities: np.ndarray | None, state: TopicState) -> np.ndarray | None:
     """The model's ``probabilities_`` after its topics changed: the same report, over the new topics.
 
@@ -107,6 +152,18 @@ def _check_known(ids: list[int], state: TopicState, name: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ merge
+def merge_topics(view: ModelView, docs: Sequence[str] | None, topics_to_merge: Any, images: Any = None) -> Edited:
+    """BERTopic's ``merge_topics``: ``docs`` are checked when given (not needed); see ``merged_state``."""
+    if images is not None:
+        raise InputError(NO_IMAGES)
+    state = view.state()
+    if docs is not None:
+        view.training_docs(docs)
+    groups = check_merge_groups(topics_to_merge, state)
+    new, _ = merged_state(state, groups, view.describer())
+    return edited(view, new)
+
+
 class FittedWeights(ClassTfidfTransformer):
     """A c-TF-IDF fitted on a model's topics, whose ``weights`` applies that fit to any count rows.
 
@@ -181,7 +238,7 @@ def _describe_some(state: TopicState, ids: list[int], describer: Describer) -> T
     return sub
 
 
-def merge_topics(state: TopicState, groups: list[list[int]], describer: Describer) -> tuple[TopicState, dict[int, int]]:
+def merged_state(state: TopicState, groups: list[list[int]], describer: Describer) -> tuple[TopicState, dict[int, int]]:
     """A new state with each group of ``groups`` merged into one topic. Returns (state, old id -> new id).
 
     Counts, sizes and embeddings add up (``topics.merge_topic_groups``). A merged topic's c-TF-IDF
@@ -243,7 +300,13 @@ def merge_topics(state: TopicState, groups: list[list[int]], describer: Describe
 
 
 # ----------------------------------------------------------------------------------------------- delete
-def delete_topics(state: TopicState, topics_to_delete: Any) -> tuple[TopicState, dict[int, int]]:
+def delete_topics(view: ModelView, topics_to_delete: Sequence[int]) -> Edited:
+    """BERTopic's ``delete_topics``: see ``deleted_state``."""
+    new, _ = deleted_state(view.state(), topics_to_delete)
+    return edited(view, new)
+
+
+def deleted_state(state: TopicState, topics_to_delete: Any) -> tuple[TopicState, dict[int, int]]:
     """A new state where the documents of ``topics_to_delete`` are outliers (-1). Returns (state, old -> new).
 
     The outlier topic is created when the model has none (its counts, size and embedding are those
@@ -319,6 +382,69 @@ def delete_topics(state: TopicState, topics_to_delete: Any) -> tuple[TopicState,
 
 
 # ----------------------------------------------------------------------------------------------- update
+def update_topics(
+    view: ModelView,
+    docs: Sequence[str],
+    topics: Sequence[int] | None = None,
+    top_n_words: int = 10,
+    n_gram_range: tuple[int, int] | None = None,
+    vectorizer_model: Any = None,
+    ctfidf_model: Any = None,
+    representation_model: Any = None,
+    images: Any = None,
+) -> Edited:
+    """BERTopic's ``update_topics``: the model's topics described again (see ``updated_state``).
+
+    The model's fitted vectorizer, c-TF-IDF and representation model are kept unless new ones are
+    given; a new vectorizer (an unfitted copy) is fitted on ``docs`` and becomes the model's. An
+    online stream ends unless only the words were described again (same topics, counts, weighting).
+    """
+    from ..topics import check_representation_model
+    from ..vectorize import fit_doc_term, text_fingerprint
+
+    if images is not None:
+        raise InputError(NO_IMAGES)
+    state = view.state()
+    documents = view.training_docs(docs)
+    top_n_words = check_int(top_n_words, "top_n_words", minimum=1)
+    check_representation_model(representation_model)
+    new_topics = None if topics is None else check_labels(topics, len(documents), name="topics")
+    old = view.stages
+    vectorizer = new_vectorizer(vectorizer_model, n_gram_range)
+    doc_term: Any = None
+    vocabulary = None
+    if vectorizer is not None:
+        counts, vocabulary = fit_doc_term(vectorizer, documents)
+        doc_term = partial(sp.csr_matrix, counts)
+    else:
+        vectorizer = getattr(old, "vectorizer", None)
+        if new_topics is not None:
+            doc_term = partial(view.doc_term, documents)  # counted only if a topic is split
+    ctfidf = new_ctfidf(ctfidf_model) or view.describer().ctfidf
+    stages = FittedComponents(
+        reducer=getattr(old, "reducer", None),
+        clusterer=getattr(old, "clusterer", None),
+        vectorizer=vectorizer,
+        ctfidf=ctfidf,
+    )
+    describer = dataclasses.replace(
+        view.describer(stages),
+        top_n_words=top_n_words,
+        representation_model=representation_model if representation_model is not None else view.representation_model,
+    )
+    new, whole = updated_state(
+        state, describer, documents=documents, topics=new_topics, doc_term=doc_term, vocabulary=vocabulary
+    )
+    if vocabulary is not None:  # fit's matrix is over the old vocabulary: keep the new one for the same texts
+        same = bool(state.training_fingerprint) and text_fingerprint(documents) == state.training_fingerprint
+        new.training_doc_term = doc_term() if same else None
+    if not whole:  # a classifier predicts the old topics, which no longer map to one topic each
+        stages = dataclasses.replace(stages, reducer=None, clusterer=None)
+    if new_topics is not None or vocabulary is not None or ctfidf_model is not None or old is None:
+        return edited(view, new, stages)
+    return edited(view, new, old, ends_stream=False)  # same topics, counts and weighting: only new words
+
+
 def new_vectorizer(vectorizer_model: Any, n_gram_range: Any) -> Any:
     """An unfitted copy of ``vectorizer_model``, else the default vectorizer with ``n_gram_range``, else None."""
     from ..components import unfitted_copy
@@ -484,7 +610,7 @@ def _pool(state: TopicState, old: TopicState, forward: dict[int, int]) -> None:
     state.candidate_docs, state.candidate_embeddings, state.representative_docs = cand_docs, cand_emb, rep_docs
 
 
-def update_topics(
+def updated_state(
     state: TopicState,
     describer: Describer,
     *,

@@ -1,19 +1,20 @@
 """Topic hierarchy: agglomerate the topics and name every merge from its leaves' summed counts.
 
-``hierarchical_topics`` returns BERTopic 0.17's table (Parent_ID, Parent_Name, Topics,
-Child_Left_ID, Child_Left_Name, Child_Right_ID, Child_Right_Name, Distance; the ids as strings).
+``hierarchical_topics`` (BERTopic's method; the table itself comes from ``hierarchy_table``)
+returns BERTopic 0.17's table (Parent_ID, Parent_Name, Topics, Child_Left_ID, Child_Left_Name,
+Child_Right_ID, Child_Right_Name, Distance; the ids as strings).
 A parent's topics are read from the linkage itself (the union of its two children), never by
 cutting the tree at the parent's distance, so equal distances cannot put the wrong topics under a
 parent (BERTopic #1907). A parent is named from the summed class-term counts of its leaves,
 weighted with the c-TF-IDF fitted on all topics, so no training document is needed.
 
-``topic_tree`` prints the hierarchy in BERTopic's ``get_topic_tree`` layout.
+``get_topic_tree`` prints the hierarchy in BERTopic's layout.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -22,6 +23,9 @@ from ..exceptions import InputError
 from ..state import TopicState
 from ..topics import fit_on_state
 from ..vectorize import ClassTfidfTransformer, top_words
+
+if TYPE_CHECKING:
+    from .view import ModelView
 
 COLUMNS = [
     "Parent_ID",
@@ -54,6 +58,27 @@ def _condensed(distances: Any, n: int) -> np.ndarray:
 
 
 def hierarchical_topics(
+    view: ModelView,
+    docs: Sequence[str] | None = None,
+    use_ctfidf: bool = True,
+    linkage_function: Callable[[np.ndarray], np.ndarray] | None = None,
+    distance_function: Callable[[Any], Any] | None = None,
+) -> Any:
+    """BERTopic's ``hierarchical_topics``: ``docs`` are not needed (parents are named from the summed
+    class-term counts kept at fit) but are checked against the training documents when given."""
+    state = view.state()
+    if docs is not None:
+        view.training_docs(docs)
+    return hierarchy_table(
+        state,
+        view.describer().ctfidf,
+        use_ctfidf=bool(use_ctfidf),
+        linkage_function=linkage_function,
+        distance_function=distance_function,
+    )
+
+
+def hierarchy_table(
     state: TopicState,
     ctfidf: ClassTfidfTransformer,
     *,
@@ -108,7 +133,7 @@ def hierarchical_topics(
     return table.reset_index(drop=True)
 
 
-def topic_tree(hier_topics: Any, max_distance: float | None = None, tight_layout: bool = False) -> str:
+def get_topic_tree(hier_topics: Any, max_distance: float | None = None, tight_layout: bool = False) -> str:
     """The hierarchy as text in BERTopic's ``get_topic_tree`` layout (■ marks an original topic)."""
     missing = [c for c in ("Parent_ID", "Child_Left_ID", "Child_Right_ID", "Distance") if c not in hier_topics]
     if missing or not len(hier_topics):

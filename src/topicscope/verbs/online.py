@@ -44,6 +44,7 @@ from .._validation import check_int
 from ..components import FittedComponents, unfitted_copy
 from ..exceptions import InputError
 from ..neighbors import exact_search, index_vectors, normalise_rows
+from ..settings import FitSettings
 from ..state import OnlineInfo, TopicState
 from ..topics import (
     N_CANDIDATES,
@@ -110,14 +111,14 @@ def _fit_once(reducer: Any) -> None:
         )
 
 
-def check_online_params(params: dict[str, Any]) -> None:
-    """Refuse settings that cannot learn online (``params``: the TopicModel's ``get_params()``)."""
-    reducer = params["umap_model"]
+def check_online_params(settings: FitSettings) -> None:
+    """Refuse settings that cannot learn online (``settings``: the TopicModel's ``settings()``)."""
+    reducer = settings.umap_model
     if reducer is None or not callable(getattr(reducer, "partial_fit", None)):
         # As in BERTopic, a reducer without partial_fit is fitted on the first batch, then only transforms.
         _fit_once(reducer)
-    _incremental(params["hdbscan_model"], "hdbscan_model", "MiniBatchKMeans(n_clusters=50) from sklearn.cluster")
-    vec = params["vectorizer_model"]
+    _incremental(settings.hdbscan_model, "hdbscan_model", "MiniBatchKMeans(n_clusters=50) from sklearn.cluster")
+    vec = settings.vectorizer_model
     needed = ("partial_fit", "transform", "get_feature_names_out")
     if vec is not None and not all(callable(getattr(vec, a, None)) for a in needed):
         raise InputError(
@@ -127,24 +128,25 @@ def check_online_params(params: dict[str, Any]) -> None:
             "from topicscope.vectorize.online"
         )
     for name in ("zeroshot_topic_list", "seed_topic_list", "nr_topics"):
-        if params[name] is not None:
-            raise InputError(f"{name} is not supported by partial_fit; got {params[name]!r} (set it to None)")
+        value = getattr(settings, name)
+        if value is not None:
+            raise InputError(f"{name} is not supported by partial_fit; got {value!r} (set it to None)")
 
 
-def start_online(params: dict[str, Any], index_rows_per_topic: int | None = None) -> OnlineStages:
+def start_online(settings: FitSettings, index_rows_per_topic: int | None = None) -> OnlineStages:
     """Unfitted copies of the user's components, ready for the first batch."""
     cap = check_int(
         INDEX_ROWS_PER_TOPIC if index_rows_per_topic is None else index_rows_per_topic,
         "index_rows_per_topic",
         minimum=1,
     )
-    vec, ctf = params["vectorizer_model"], params["ctfidf_model"]
+    vec, ctf = settings.vectorizer_model, settings.ctfidf_model
     return OnlineStages(
-        reducer=unfitted_copy(params["umap_model"]),
-        clusterer=unfitted_copy(params["hdbscan_model"]),
+        reducer=unfitted_copy(settings.umap_model),
+        clusterer=unfitted_copy(settings.hdbscan_model),
         vectorizer=unfitted_copy(vec) if vec is not None else OnlineCountVectorizer(),
         ctfidf=unfitted_copy(ctf) if ctf is not None else ClassTfidfTransformer(),
-        rng=np.random.default_rng(params["random_state"]),
+        rng=np.random.default_rng(settings.random_state),
         index_rows_per_topic=int(cap),
     )
 

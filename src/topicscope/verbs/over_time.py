@@ -1,5 +1,10 @@
 """Topics over time and per class: c-TF-IDF words of every (topic, bin) or (topic, class) cell.
 
+``topics_over_time`` and ``topics_per_class`` are BERTopic's methods; the tables themselves come
+from ``over_time_table`` and ``per_class_table``. With ``topics`` (one per document) any documents
+can be analysed; without, ``docs`` must be the training documents, recognised by the fingerprint
+of their text (``analysed_topics``).
+
 The documents are counted once (the fit-time document-term matrix for the training documents),
 then summed per cell with ONE ``grouped_counts`` call on a combined key ``group * topics + topic``.
 A cell's weights are its counts through the model's c-TF-IDF (fitted idf, same settings), then,
@@ -19,18 +24,118 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from .._validation import check_int
+from .._validation import check_documents, check_int
 from ..exceptions import InputError
 from ..state import TopicState
 from ..topics import fit_on_state
 from ..vectorize import ClassTfidfTransformer, grouped_counts
 
+if TYPE_CHECKING:
+    from .view import ModelView
+
 SHOWN_WORDS = 5  # BERTopic joins the first five words of each cell
+
+
+# ------------------------------------------------------------------------------------------ the verbs
+def topics_over_time(
+    view: ModelView,
+    docs: Sequence[str],
+    timestamps: Any,
+    topics: Sequence[int] | None = None,
+    nr_bins: int | None = None,
+    datetime_format: str | None = None,
+    evolution_tuning: bool = True,
+    global_tuning: bool = True,
+) -> Any:
+    """BERTopic's ``topics_over_time``: the table of ``over_time_table`` for ``docs``.
+
+    Everything is checked (timestamps parsed included) before any document is counted.
+    """
+    documents = check_documents(docs, name="docs")
+    if nr_bins is not None:
+        nr_bins = check_int(nr_bins, "nr_bins (or None)", minimum=1)
+    parsed = parse_timestamps(timestamps, len(documents), datetime_format)
+    doc_term, assigned = analysed_topics(view, documents, topics)
+    return over_time_table(
+        view.state(),
+        model_weigher(view),
+        doc_term,
+        assigned,
+        parsed,
+        nr_bins=nr_bins,
+        evolution_tuning=bool(evolution_tuning),
+        global_tuning=bool(global_tuning),
+        n_words=min(int(view.top_n_words), SHOWN_WORDS),
+    )
+
+
+def topics_per_class(
+    view: ModelView,
+    docs: Sequence[str],
+    classes: Any,
+    global_tuning: bool = True,
+    topics: Sequence[int] | None = None,
+) -> Any:
+    """BERTopic's ``topics_per_class``: the table of ``per_class_table`` for ``docs``."""
+    documents = check_documents(docs, name="docs")
+    classes = as_column(classes, "classes", len(documents))  # checked before any counting
+    doc_term, assigned = analysed_topics(view, documents, topics)
+    return per_class_table(
+        view.state(),
+        model_weigher(view),
+        doc_term,
+        assigned,
+        classes,
+        global_tuning=bool(global_tuning),
+        n_words=min(int(view.top_n_words), SHOWN_WORDS),
+    )
+
+
+def analysed_topics(view: ModelView, documents: list[str], topics: Any) -> tuple[Any, np.ndarray]:
+    """(document-term matrix, topic of each document) of the documents to analyse.
+
+    With ``topics`` any documents can be analysed. Without, ``documents`` must be the documents the
+    model was fitted on (recognised by the fingerprint of their text; a merged or online model
+    keeps none, so it needs ``topics``), else an InputError says to pass ``topics``. Either way
+    the text is hashed once and counted at most once.
+    """
+    state = view.state()
+    if topics is not None:
+        assigned = check_document_topics(topics, state, len(documents))
+        return view.doc_term(documents), assigned
+    n = len(state.doc_topics)
+    if not state.training_fingerprint:
+        raise InputError(
+            "topics is needed: this model (made by merge_models or partial_fit) cannot recognise its "
+            "documents, so pass topics= with each document's topic (topics=model.topics_ when docs are "
+            "all the documents it was built from, in order; else topics, _ = model.transform(docs))"
+        )
+    advice = "pass topics= with each document's topic (e.g. topics, _ = model.transform(docs))"
+    if len(documents) != n:
+        raise InputError(f"docs are not the {n} documents this model was fitted on (got {len(documents)}): {advice}")
+    if state.training_doc_term is None:  # a loaded model: recognise the text before counting it
+        recognised = view.training_topics(documents)
+        if recognised is None:
+            raise InputError(f"docs are not the documents this model was fitted on (their text differs): {advice}")
+        return view.doc_term(documents), recognised
+    doc_term = view.doc_term(documents)  # fit's own matrix exactly when docs are the training documents
+    if doc_term is not state.training_doc_term:
+        raise InputError(f"docs are not the documents this model was fitted on (their text differs): {advice}")
+    return doc_term, state.doc_topics
+
+
+def model_weigher(view: ModelView) -> Any:
+    """``cell_weigher`` of the model's c-TF-IDF and seed words."""
+    describer = view.describer()
+    return cell_weigher(describer.ctfidf, view.state(), describer.seed_words or ())
+
+
+# ------------------------------------------------------------------------------------------- the cells
 
 
 def cell_weigher(ctfidf: ClassTfidfTransformer, state: TopicState, seed_words: Sequence[str] = ()) -> Any:
@@ -291,7 +396,8 @@ def cell_words(
     return cell_topic, cell_group, freq[cells].astype(np.int64), words
 
 
-def topics_over_time(
+# ------------------------------------------------------------------------------------------- the tables
+def over_time_table(
     state: TopicState,
     weigher: Any,
     doc_term: sp.csr_matrix,
@@ -299,22 +405,18 @@ def topics_over_time(
     timestamps: Any,
     *,
     nr_bins: int | None = None,
-    datetime_format: str | None = None,
     evolution_tuning: bool = True,
     global_tuning: bool = True,
     n_words: int = SHOWN_WORDS,
 ) -> Any:
     """BERTopic's ``topics_over_time`` table (Topic, Words, Frequency, Timestamp) of the documents.
 
-    ``doc_term`` and ``doc_topics`` hold one row per document; ``weigher`` is ``cell_weigher``'s.
+    ``doc_term`` and ``doc_topics`` hold one row per document, ``timestamps`` is ``parse_timestamps``'
+    Series and ``weigher`` is ``cell_weigher``'s.
     """
     import pandas as pd
 
-    if nr_bins is not None:
-        nr_bins = check_int(nr_bins, "nr_bins (or None)", minimum=1)
-    n = doc_term.shape[0]
-    series = parse_timestamps(timestamps, n, datetime_format)
-    groups, labels = bin_timestamps(series, nr_bins)
+    groups, labels = bin_timestamps(timestamps, nr_bins)
     rows = np.searchsorted(state.topic_ids, doc_topics)
     topic, group, freq, words = cell_words(
         state,
@@ -337,7 +439,7 @@ def topics_over_time(
     )
 
 
-def topics_per_class(
+def per_class_table(
     state: TopicState,
     weigher: Any,
     doc_term: sp.csr_matrix,

@@ -1,29 +1,59 @@
-"""Topic reduction: merge the most similar topics until ``nr_topics`` remain (or "auto").
+"""Topic reduction (BERTopic's ``reduce_topics``): merge the most similar topics until ``nr_topics`` remain.
 
-Similarity is the cosine of the topics' c-TF-IDF rows. The pair with the highest similarity is
-merged first; the merged topic's row is recomputed from its summed counts (centroid linkage),
-so the result does not depend on the order of the topic ids. The outlier topic never merges,
-and two zero-shot topics never merge with each other (a discovered topic may merge into a
-zero-shot topic, which keeps the user's label).
+The similarity of two topics is the mean of two cosines: of their c-TF-IDF rows and of their
+embeddings (``topic_similarity``). Groups are planned by average linkage (UPGMA,
+``plan_reduction``): the most similar pair of groups merges first, and the similarity of a merged
+group to any other is the size-weighted mean of its two parts' similarities, that is the mean
+similarity over their member topics. Similarities are computed once, before planning, and never
+from merged counts. Ties go to the pair of lowest row positions (topic order). With "auto", merging
+stops once no two groups reach ``AUTO_MIN_SIMILARITY``. The outlier topic never merges, and two
+zero-shot topics never merge with each other (a discovered topic may merge into a zero-shot topic,
+which keeps the user's label).
+
+Once planned, each group's counts, sizes and embeddings add up (``topics.merge_topic_groups``) and
+every topic is described again. The verb returns the new state (``verbs.edit.Edited``) for the model
+to assign; ``probabilities_`` is cleared and an online stream ends (its totals are keyed by the old
+topics).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import scipy.sparse as sp
 
+from .._validation import check_int
+from ..exceptions import InputError
 from ..state import TopicState, copy_state
 from ..topics import Describer, merge_topic_groups
+from .edit import NO_IMAGES, Edited, end_stream
+
+if TYPE_CHECKING:
+    from .view import ModelView
 
 AUTO_MIN_SIMILARITY = 0.5
+
+
+def reduce_topics(view: ModelView, docs: Any = None, nr_topics: int | str = 20, images: Any = None) -> Edited:
+    """BERTopic's ``reduce_topics``: ``docs`` are checked when given (not needed); ``reduce_topics(10)``
+    (the number alone, or "auto") works too."""
+    if images is not None:
+        raise InputError(NO_IMAGES)
+    if isinstance(docs, (int, np.integer, str)) and not isinstance(docs, bool):
+        docs, nr_topics = None, docs  # reduce_topics(10) / reduce_topics("auto")
+    state = view.state()
+    if docs is not None:
+        view.training_docs(docs)
+    new, _ = reduced_state(state, nr_topics, view.describer())
+    return Edited(new, end_stream(view.stages), None)
 
 
 def topic_similarity(state: TopicState, ids: list[int]) -> np.ndarray:
     """Mean of two cosine similarities: of the topics' c-TF-IDF rows and of their embeddings.
 
     Words alone merge topics that share vocabulary but not meaning; embeddings alone blur
-    topics with a close theme. Measured on octis_bbc (2026-11-28), the mix kept the best NMI
-    across nr_topics 5/10/20 of the three choices.
+    topics with a close theme (docs/defaults.md has the measurement behind the mix).
     """
     emb = state.topic_embeddings[[state.row(t) for t in ids]]
     rows = sp.csr_matrix(state.ctfidf[[state.row(t) for t in ids]], dtype=np.float64)
@@ -86,13 +116,11 @@ def reduce_state(state: TopicState, nr_topics: int | str) -> dict[int, int]:
     return mapping
 
 
-def reduce_topics(state: TopicState, nr_topics: int | str, describer: Describer) -> tuple[TopicState, dict[int, int]]:
+def reduced_state(state: TopicState, nr_topics: int | str, describer: Describer) -> tuple[TopicState, dict[int, int]]:
     """A new state with the topics of ``state`` merged down to ``nr_topics`` and re-described.
 
     Returns (new state, old id -> new id). ``state`` itself is left as it was.
     """
-    from .._validation import check_int
-
     if nr_topics != "auto":
         check_int(nr_topics, "nr_topics (or 'auto')", minimum=1)
     new = copy_state(state)

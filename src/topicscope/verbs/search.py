@@ -9,11 +9,30 @@ topic and is never returned.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
+from .._validation import check_int
 from ..exceptions import InputError
 from ..neighbors import normalise_rows
 from ..state import TopicState
+
+if TYPE_CHECKING:
+    from .view import ModelView
+
+
+def find_topics(
+    view: ModelView, search_term: str, top_n: int = 5, *, image: Any = None
+) -> tuple[list[int], list[float]]:
+    """BERTopic's ``find_topics``: the ``top_n`` topics closest to ``search_term``, best first, and their cosines."""
+    if image is not None:
+        raise InputError("image search is not supported by topicscope; got image= (pass a search_term)")
+    state = view.state()
+    term = check_search_term(search_term)
+    top_n = check_int(top_n, "top_n", minimum=1)
+    vector = view.embedder().embed([term], verbose=False)
+    return closest_topics(state, vector, top_n)
 
 
 def check_search_term(search_term: object) -> str:
@@ -25,7 +44,7 @@ def check_search_term(search_term: object) -> str:
     return search_term
 
 
-def find_topics(state: TopicState, term_embedding: np.ndarray, top_n: int) -> tuple[list[int], list[float]]:
+def closest_topics(state: TopicState, term_embedding: np.ndarray, top_n: int) -> tuple[list[int], list[float]]:
     """The ``top_n`` topics most similar to ``term_embedding``, most similar first, with their cosines.
 
     Ties are broken by topic id. Fewer than ``top_n`` are returned when the model has fewer topics.

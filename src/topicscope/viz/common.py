@@ -1,4 +1,5 @@
-"""What every plot shares: the plotly import, topic selection, topic labels, the title style.
+"""What every plot shares: the plotly import, topic selection, topic labels, the title style, and the
+checks of the arguments every ``visualize_*`` takes (sizes, hover documents, the sampling seed).
 
 plotly is imported inside :func:`plotly_modules` only, so importing ``topicscope.viz`` costs
 nothing; a missing plotly raises ``MissingDependencyError`` naming ``topicscope[viz]``.
@@ -8,13 +9,16 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._validation import check_int
 from ..exceptions import InputError, missing_extra
 from ..state import TopicState
+
+if TYPE_CHECKING:
+    from ..verbs.view import ModelView
 
 # BERTopic's colour cycle for lines and bars (Okabe-Ito, colour-blind safe).
 COLORS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#D55E00", "#0072B2", "#CC79A7")
@@ -87,6 +91,24 @@ def check_flag(value: Any, name: str) -> bool:
 
 def check_size(value: Any, name: str) -> int:
     return check_int(value, name, minimum=10)
+
+
+def check_figure_size(width: Any, height: Any) -> tuple[int, int]:
+    """``width`` and ``height`` in pixels (integers >= 10)."""
+    return check_size(width, "width"), check_size(height, "height")
+
+
+def hover_texts(view: ModelView, docs: Any, hide: Any = False) -> list[str] | None:
+    """The training documents for hover text (checked), or None when hidden or not given."""
+    if check_flag(hide, "hide_document_hover") or docs is None:
+        return None
+    return view.training_docs(docs)
+
+
+def plot_seed(view: ModelView) -> int:
+    """The seed of document sampling: the model's ``random_state``, else 0."""
+    seed = view.random_state
+    return int(seed) if isinstance(seed, (int, np.integer)) else 0
 
 
 # ------------------------------------------------------------------------------------ labels

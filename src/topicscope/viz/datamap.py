@@ -9,13 +9,17 @@ fonts from Google; pass ``datamap_kwds={"use_system_fonts": False}`` for those).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..exceptions import InputError, missing_extra
 from ..state import TopicState
-from .common import check_custom_labels, model_topics
+from .common import check_custom_labels, check_figure_size, check_flag, check_topic_list, hover_texts, model_topics
+from .layout import plot_layout
+
+if TYPE_CHECKING:
+    from ..verbs.view import ModelView
 
 NOISE = "Unlabelled"
 
@@ -39,6 +43,47 @@ def datamap_labels(state: TopicState, topics: list[int] | None, custom_labels: A
 
 
 def visualize_document_datamap(
+    view: ModelView,
+    docs: list[str] | None = None,
+    topics: list[int] | None = None,
+    embeddings: np.ndarray | None = None,
+    reduced_embeddings: np.ndarray | None = None,
+    custom_labels: bool | str = False,
+    title: str = "Documents and Topics",
+    sub_title: str | None = None,
+    width: int = 1200,
+    height: int = 750,
+    interactive: bool = False,
+    enable_search: bool = False,
+    topic_prefix: bool = False,
+    datamap_kwds: dict[str, Any] | None = None,
+    int_datamap_kwds: dict[str, Any] | None = None,
+) -> Any:
+    """BERTopic's ``visualize_document_datamap``: the stored layout drawn by DataMapPlot."""
+    state = view.state()
+    width, height = check_figure_size(width, height)
+    selected = None if topics is None else check_topic_list(state, topics)
+    texts = hover_texts(view, docs)
+    coords = plot_layout(view, embeddings, reduced_embeddings)
+    return datamap_figure(
+        state,
+        coords,
+        texts,
+        topics=selected,
+        custom_labels=custom_labels,
+        title=title,
+        sub_title=sub_title,
+        width=width,
+        height=height,
+        interactive=check_flag(interactive, "interactive"),
+        enable_search=check_flag(enable_search, "enable_search"),
+        topic_prefix=check_flag(topic_prefix, "topic_prefix"),
+        datamap_kwds=datamap_kwds or {},
+        int_datamap_kwds=int_datamap_kwds or {},
+    )
+
+
+def datamap_figure(
     state: TopicState,
     layout: np.ndarray,
     texts: list[str] | None,

@@ -3,13 +3,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..exceptions import InputError, missing_extra
 from ..state import TopicState
-from .common import HOVERLABEL, escape, model_topics, plotly_modules, title_layout, topic_labels
+from .common import (
+    HOVERLABEL,
+    check_figure_size,
+    check_flag,
+    escape,
+    model_topics,
+    plotly_modules,
+    title_layout,
+    topic_labels,
+)
+
+if TYPE_CHECKING:
+    from ..verbs.view import ModelView
 
 # Light to dark blue (the ends of matplotlib's "Blues", which BERTopic's Styler uses; no matplotlib here).
 BLUE_LOW = np.array([247, 251, 255], dtype=np.float64)
@@ -50,6 +62,24 @@ def check_distribution(state: TopicState, probabilities: Any, min_probability: A
 
 
 def visualize_distribution(
+    view: ModelView,
+    probabilities: np.ndarray,
+    min_probability: float = 0.015,
+    custom_labels: bool | str = False,
+    title: str = "<b>Topic Probability Distribution</b>",
+    width: int = 800,
+    height: int = 600,
+) -> Any:
+    """BERTopic's ``visualize_distribution``: one document's topic probabilities as bars."""
+    state = view.state()
+    width, height = check_figure_size(width, height)
+    probs, threshold = check_distribution(state, probabilities, min_probability)
+    return distribution_figure(
+        state, probs, threshold, custom_labels=custom_labels, title=title, width=width, height=height
+    )
+
+
+def distribution_figure(
     state: TopicState,
     probabilities: np.ndarray,
     min_probability: float,
@@ -94,6 +124,24 @@ def _blue(value: float, lo: float, hi: float) -> str:
 
 
 def visualize_approximate_distribution(
+    view: ModelView, document: str, topic_token_distribution: np.ndarray, normalize: bool = False
+) -> Any:
+    """BERTopic's ``visualize_approximate_distribution``: ``document``'s tokens (cut as
+    ``approximate_distribution`` cuts them) against topics, from its ``calculate_tokens=True`` array."""
+    from ..verbs.distribution import WindowText
+
+    state = view.state()
+    if not isinstance(document, str):
+        raise InputError(f"document must be one string; got {type(document).__name__}")
+    tokens = WindowText.from_vectorizer(view.vectorizer(), " ").tokenize(document)
+    if not tokens:
+        raise InputError("document must contain at least one token; got none")
+    return token_distribution_styler(
+        state, tokens, topic_token_distribution, normalize=check_flag(normalize, "normalize")
+    )
+
+
+def token_distribution_styler(
     state: TopicState, tokens: list[str], topic_token_distribution: Any, *, normalize: bool
 ) -> Any:
     """A Styler: one row per topic with a non-zero sum (its Name), one column per token.

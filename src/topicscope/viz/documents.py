@@ -10,16 +10,33 @@ them all, sorted.
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._validation import check_int
 from ..exceptions import InputError
 from ..state import TopicState
-from .common import GREY, escape, model_topics, plotly_modules, snippet, title_layout, topic_labels
-from .hierarchy import Tree
-from .layout import sample_documents, topic_positions
+from .common import (
+    GREY,
+    check_figure_size,
+    check_flag,
+    check_topic_list,
+    escape,
+    hover_texts,
+    model_topics,
+    plot_seed,
+    plotly_modules,
+    snippet,
+    title_layout,
+    topic_labels,
+)
+from .hierarchy import Tree, hierarchy_tree
+from .layout import check_sample, plot_layout, sample_documents, topic_positions
 from .topic_map import add_cross, padded_range
+
+if TYPE_CHECKING:
+    from ..verbs.view import ModelView
 
 #: Characters of a document shown when hovering its point.
 HOVER_CHARS = 150
@@ -72,6 +89,41 @@ def _style(fig: Any, xy: np.ndarray, title: str, width: int, height: int, meta: 
 
 
 def visualize_documents(
+    view: ModelView,
+    docs: list[str] | None,
+    topics: list[int] | None = None,
+    embeddings: np.ndarray | None = None,
+    reduced_embeddings: np.ndarray | None = None,
+    sample: float | None = None,
+    hide_annotations: bool = False,
+    hide_document_hover: bool = False,
+    custom_labels: bool | str = False,
+    title: str = "<b>Documents and Topics</b>",
+    width: int = 1200,
+    height: int = 750,
+) -> Any:
+    """BERTopic's ``visualize_documents``: the training documents on the stored layout (``layout.plot_layout``)."""
+    state = view.state()
+    width, height = check_figure_size(width, height)
+    selected = None if topics is None else check_topic_list(state, topics)
+    texts = hover_texts(view, docs, hide_document_hover)
+    coords = plot_layout(view, embeddings, reduced_embeddings)
+    return documents_figure(
+        state,
+        coords,
+        texts,
+        topics=selected,
+        sample=check_sample(sample),
+        seed=plot_seed(view),
+        hide_annotations=check_flag(hide_annotations, "hide_annotations"),
+        custom_labels=custom_labels,
+        title=title,
+        width=width,
+        height=height,
+    )
+
+
+def documents_figure(
     state: TopicState,
     layout: np.ndarray,
     texts: list[str] | None,
@@ -165,6 +217,49 @@ def _level_map(tree: Tree, threshold: float) -> dict[int, int]:
 
 
 def visualize_hierarchical_documents(
+    view: ModelView,
+    docs: list[str] | None,
+    hierarchical_topics: Any,
+    topics: list[int] | None = None,
+    embeddings: np.ndarray | None = None,
+    reduced_embeddings: np.ndarray | None = None,
+    sample: float | int | None = None,
+    hide_annotations: bool = False,
+    hide_document_hover: bool = True,
+    nr_levels: int = 10,
+    level_scale: str = "linear",
+    custom_labels: bool | str = False,
+    title: str = "<b>Hierarchical Documents and Topics</b>",
+    width: int = 1200,
+    height: int = 750,
+) -> Any:
+    """BERTopic's ``visualize_hierarchical_documents``: the documents coloured by ``hierarchical_topics``'
+    clusters, ``nr_levels`` levels on a slider."""
+    state = view.state()
+    width, height = check_figure_size(width, height)
+    tree = hierarchy_tree(state, hierarchical_topics)
+    selected = None if topics is None else check_topic_list(state, topics)
+    texts = hover_texts(view, docs, hide_document_hover)
+    coords = plot_layout(view, embeddings, reduced_embeddings)
+    return hierarchical_documents_figure(
+        state,
+        coords,
+        texts,
+        tree,
+        topics=selected,
+        sample=check_sample(sample),
+        seed=plot_seed(view),
+        hide_annotations=check_flag(hide_annotations, "hide_annotations"),
+        nr_levels=check_int(nr_levels, "nr_levels", minimum=1),
+        level_scale=level_scale,
+        custom_labels=custom_labels,
+        title=title,
+        width=width,
+        height=height,
+    )
+
+
+def hierarchical_documents_figure(
     state: TopicState,
     layout: np.ndarray,
     texts: list[str] | None,

@@ -9,12 +9,31 @@ the tree to those leaves, keeping each join's distance and name.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from .._validation import check_float
 from ..exceptions import InputError
 from ..state import TopicState
-from .common import COLORS, HOVERLABEL, check_frame, escape, model_topics, plotly_modules, title_layout, topic_labels
+from .common import (
+    COLORS,
+    HOVERLABEL,
+    check_figure_size,
+    check_flag,
+    check_frame,
+    escape,
+    model_topics,
+    plotly_modules,
+    select_topics,
+    title_layout,
+    topic_labels,
+)
+
+if TYPE_CHECKING:
+    from ..verbs.view import ModelView
 
 HIERARCHY_COLUMNS = ("Parent_ID", "Parent_Name", "Topics", "Child_Left_ID", "Child_Right_ID", "Distance")
 ABOVE_THRESHOLD = "#607D8B"
@@ -130,6 +149,63 @@ def parse_hierarchy(state: TopicState, frame: Any) -> Tree:
 
 
 def visualize_hierarchy(
+    view: ModelView,
+    orientation: str = "left",
+    topics: list[int] | None = None,
+    top_n_topics: int | None = None,
+    use_ctfidf: bool = True,
+    custom_labels: bool | str = False,
+    title: str = "<b>Hierarchical Clustering</b>",
+    width: int = 1000,
+    height: int = 600,
+    hierarchical_topics: Any = None,
+    linkage_function: Callable[[Any], np.ndarray] | None = None,
+    distance_function: Callable[[Any], Any] | None = None,
+    color_threshold: float = 1,
+) -> Any:
+    """BERTopic's ``visualize_hierarchy``: the dendrogram of ``hierarchical_topics`` (computed when not
+    given, by ``verbs.hierarchy.hierarchy_table``); a selection of topics prunes the tree."""
+    from ..verbs.hierarchy import hierarchy_table
+
+    state = view.state()
+    width, height = check_figure_size(width, height)
+    if hierarchical_topics is None and len(model_topics(state)) >= 2:
+        hierarchical_topics = hierarchy_table(
+            state,
+            view.describer().ctfidf,
+            use_ctfidf=check_flag(use_ctfidf, "use_ctfidf"),
+            linkage_function=linkage_function,
+            distance_function=distance_function,
+        )
+    tree = hierarchy_tree(state, hierarchical_topics)
+    selected = select_topics(state, topics, top_n_topics, outliers=False)
+    return hierarchy_figure(
+        state,
+        tree,
+        selected,
+        orientation=orientation,
+        custom_labels=custom_labels,
+        color_threshold=check_float(color_threshold, "color_threshold", low=0.0),
+        title=title,
+        width=width,
+        height=height,
+    )
+
+
+def hierarchy_tree(state: TopicState, hierarchical_topics: Any) -> Tree:
+    """``hierarchical_topics`` (the DataFrame of ``hierarchical_topics()``) as the ``Tree`` of ``state``'s topics."""
+    n = len(model_topics(state))
+    if n < 2:
+        raise InputError(
+            f"a topic hierarchy needs at least 2 topics other than -1 and this model has {n}: "
+            "hierarchical_topics cannot be drawn (fit with a smaller min_topic_size, or more documents)"
+        )
+    if hierarchical_topics is None:
+        raise InputError("hierarchical_topics must be the DataFrame of topic_model.hierarchical_topics(docs)")
+    return parse_hierarchy(state, hierarchical_topics)
+
+
+def hierarchy_figure(
     state: TopicState,
     tree: Tree,
     topics: list[int],

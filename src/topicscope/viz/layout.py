@@ -2,21 +2,21 @@
 
 ``document_layout`` runs UMAP (cosine metric) on the training embeddings, with the
 k-nearest-neighbour graph taken from ``topicscope.neighbors`` (exact below 8,000 documents, the
-HNSW index above) instead of UMAP's own search: on bbc_news that is 4.3 s instead of 11.7 s at
-the same trustworthiness (0.962 vs 0.964; benchmarks/viz_documents.py measures larger corpora).
+HNSW index above) instead of UMAP's own search: faster at the same trustworthiness (docs/defaults.md
+has the measurement; benchmarks/viz_documents.py measures larger corpora).
 
 ``ensure_layout`` keeps the result in ``state.doc_layout`` (saved with the model), so plots never
-run the layout again; ``LAYOUT_RUNS`` counts the runs in this process (tests read it). Topic
-positions derive from the layout (``topic_positions``), so topic edits (merge, reduce, update)
-keep it valid; only new documents (``partial_fit``) make it stale: a layout is valid while it has
-one row per document of ``state.doc_topics``.
+run the layout again (``plot_layout`` gives the layout a plot draws); ``LAYOUT_RUNS`` counts the
+runs in this process (tests read it). Topic positions derive from the layout (``topic_positions``),
+so topic edits (merge, reduce, update) keep it valid; only new documents (``partial_fit``) make it
+stale: a layout is valid while it has one row per document of ``state.doc_topics``.
 """
 
 from __future__ import annotations
 
 import itertools
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from .._logging import logger
 from .._validation import check_embeddings
 from ..exceptions import InputError
 from ..state import TopicState
+
+if TYPE_CHECKING:
+    from ..verbs.view import ModelView
 
 #: How many times ``document_layout`` has run in this process.
 LAYOUT_RUNS = 0
@@ -118,6 +121,14 @@ def ensure_layout(state: TopicState, embeddings: Any = None, random_state: int |
         )
     state.doc_layout = layout
     return layout
+
+
+def plot_layout(view: ModelView, embeddings: Any = None, reduced_embeddings: Any = None) -> np.ndarray:
+    """``reduced_embeddings`` when given (checked, not stored), else the model's stored layout (computed once)."""
+    state = view.state()
+    if reduced_embeddings is not None:
+        return check_reduced(reduced_embeddings, len(state.doc_topics))
+    return ensure_layout(state, embeddings, view.random_state)
 
 
 def check_reduced(reduced_embeddings: Any, n: int) -> np.ndarray:

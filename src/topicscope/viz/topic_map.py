@@ -1,14 +1,28 @@
-"""Topics against topics: the intertopic map (``visualize_topics``) and the similarity heatmap."""
+"""Topics against topics: the intertopic map (``visualize_topics``) and the similarity heatmap
+(``visualize_heatmap``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._validation import check_int
 from ..exceptions import InputError
 from ..state import TopicState
-from .common import GREY, HOVERLABEL, plotly_modules, title_layout, topic_labels
+from .common import (
+    GREY,
+    HOVERLABEL,
+    check_figure_size,
+    check_flag,
+    plotly_modules,
+    select_topics,
+    title_layout,
+    topic_labels,
+)
+
+if TYPE_CHECKING:
+    from ..verbs.view import ModelView
 
 
 def padded_range(values: np.ndarray, share: float = 0.15) -> tuple[float, float]:
@@ -28,6 +42,37 @@ def add_cross(fig: Any, x_range: tuple[float, float], y_range: tuple[float, floa
 
 
 def visualize_topics(
+    view: ModelView,
+    topics: list[int] | None = None,
+    top_n_topics: int | None = None,
+    use_ctfidf: bool = False,
+    custom_labels: bool | str = False,
+    title: str = "<b>Intertopic Distance Map</b>",
+    width: int = 650,
+    height: int = 650,
+) -> Any:
+    """BERTopic's ``visualize_topics``: each topic at its mean position in the stored document layout
+    (computed once), or with ``use_ctfidf=True`` by classical MDS of its c-TF-IDF cosine distances."""
+    from .._logging import logger
+    from .layout import layout_is_valid, plot_layout, topic_positions, vector_positions
+
+    state = view.state()
+    width, height = check_figure_size(width, height)
+    selected = sorted(select_topics(state, topics, top_n_topics))
+    rows = [state.row(t) for t in selected]
+    if check_flag(use_ctfidf, "use_ctfidf"):
+        positions = vector_positions(state.ctfidf[rows])
+    elif layout_is_valid(state) or len(state.index_embeddings) == len(state.doc_topics):
+        positions = topic_positions(plot_layout(view), state.doc_topics, selected)
+    else:
+        logger.info("no document layout and no training embeddings: topics are placed by their embeddings")
+        positions = vector_positions(state.topic_embeddings[rows])
+    return topics_figure(
+        state, positions, selected, custom_labels=custom_labels, title=title, width=width, height=height
+    )
+
+
+def topics_figure(
     state: TopicState,
     positions: np.ndarray,
     topics: list[int],
@@ -89,6 +134,36 @@ def visualize_topics(
 
 
 def visualize_heatmap(
+    view: ModelView,
+    topics: list[int] | None = None,
+    top_n_topics: int | None = None,
+    n_clusters: int | None = None,
+    use_ctfidf: bool = False,
+    custom_labels: bool | str = False,
+    title: str = "<b>Similarity Matrix</b>",
+    width: int = 800,
+    height: int = 800,
+) -> Any:
+    """BERTopic's ``visualize_heatmap``: cosine similarity of the topics' embeddings (or c-TF-IDF rows)."""
+    state = view.state()
+    width, height = check_figure_size(width, height)
+    selected = select_topics(state, topics, top_n_topics, outliers=False)
+    rows = [state.row(t) for t in selected]
+    vectors = state.ctfidf[rows] if check_flag(use_ctfidf, "use_ctfidf") else state.topic_embeddings[rows]
+    clusters = check_int(n_clusters, "n_clusters", minimum=1, allow_none=True)
+    return heatmap_figure(
+        state,
+        vectors,
+        selected,
+        n_clusters=clusters,
+        custom_labels=custom_labels,
+        title=title,
+        width=width,
+        height=height,
+    )
+
+
+def heatmap_figure(
     state: TopicState,
     vectors: Any,
     topics: list[int],

@@ -7,12 +7,27 @@ They draw the DataFrames of ``topics_over_time`` (Topic, Words, Frequency, Times
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..state import TopicState
-from .common import COLORS, HOVERLABEL, check_frame, escape, plotly_modules, title_layout, topic_labels
+from .common import (
+    COLORS,
+    HOVERLABEL,
+    check_figure_size,
+    check_flag,
+    check_frame,
+    escape,
+    plotly_modules,
+    select_topics,
+    title_layout,
+    topic_labels,
+)
+
+if TYPE_CHECKING:
+    from ..verbs.view import ModelView
 
 OVER_TIME_COLUMNS = ("Topic", "Words", "Frequency", "Timestamp")
 PER_CLASS_COLUMNS = ("Topic", "Words", "Frequency", "Class")
@@ -41,6 +56,66 @@ def _rows_by_topic(frame: Any, name: str, columns: tuple[str, ...]) -> Any:
 
 
 def visualize_topics_over_time(
+    view: ModelView,
+    topics_over_time: Any,
+    top_n_topics: int | None = None,
+    topics: list[int] | None = None,
+    normalize_frequency: bool = False,
+    custom_labels: bool | str = False,
+    title: str = "<b>Topics over Time</b>",
+    width: int = 1250,
+    height: int = 450,
+) -> Any:
+    """BERTopic's ``visualize_topics_over_time``: one line per topic of the ``topics_over_time()`` frame."""
+    selected = select_topics(view.state(), topics, top_n_topics)
+    return _trend(
+        over_time_figure, view, topics_over_time, selected, normalize_frequency, custom_labels, title, width, height
+    )
+
+
+def visualize_topics_per_class(
+    view: ModelView,
+    topics_per_class: Any,
+    top_n_topics: int = 10,
+    topics: list[int] | None = None,
+    normalize_frequency: bool = False,
+    custom_labels: bool | str = False,
+    title: str = "<b>Topics per Class</b>",
+    width: int = 1250,
+    height: int = 900,
+) -> Any:
+    """BERTopic's ``visualize_topics_per_class``: bars per class for each topic of the ``topics_per_class()`` frame."""
+    selected = select_topics(view.state(), topics, top_n_topics)
+    return _trend(
+        per_class_figure, view, topics_per_class, selected, normalize_frequency, custom_labels, title, width, height
+    )
+
+
+def _trend(
+    draw: Callable[..., Any],
+    view: ModelView,
+    frame: Any,
+    selected: list[int],
+    normalize_frequency: Any,
+    custom_labels: Any,
+    title: str,
+    width: Any,
+    height: Any,
+) -> Any:
+    width, height = check_figure_size(width, height)
+    return draw(
+        view.state(),
+        frame,
+        selected,
+        normalize_frequency=check_flag(normalize_frequency, "normalize_frequency"),
+        custom_labels=custom_labels,
+        title=title,
+        width=width,
+        height=height,
+    )
+
+
+def over_time_figure(
     state: TopicState,
     frame: Any,
     topics: list[int],
@@ -92,7 +167,7 @@ def visualize_topics_over_time(
     return fig
 
 
-def visualize_topics_per_class(
+def per_class_figure(
     state: TopicState,
     frame: Any,
     topics: list[int],

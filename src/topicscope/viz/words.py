@@ -4,18 +4,59 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._validation import check_int
 from ..state import TopicState
-from .common import HOVERLABEL, escape, plotly_modules, title_layout, topic_labels
+from .common import (
+    HOVERLABEL,
+    check_figure_size,
+    check_flag,
+    check_topic_list,
+    escape,
+    plotly_modules,
+    select_topics,
+    title_layout,
+    topic_labels,
+)
+
+if TYPE_CHECKING:
+    from ..verbs.view import ModelView
 
 BAR_COLORS = ("#D55E00", "#0072B2", "#CC79A7", "#E69F00", "#56B4E9", "#009E73", "#F0E442")
 COLUMNS = 4
 
 
 def visualize_barchart(
+    view: ModelView,
+    topics: list[int] | None = None,
+    top_n_topics: int = 8,
+    n_words: int = 5,
+    custom_labels: bool | str = False,
+    title: str = "Topic Word Scores",
+    width: int = 250,
+    height: int = 250,
+    autoscale: bool = False,
+) -> Any:
+    """BERTopic's ``visualize_barchart``: the best ``n_words`` words of the selected topics."""
+    state = view.state()
+    width, height = check_figure_size(width, height)
+    selected = select_topics(state, topics, top_n_topics, default_top=6)
+    return barchart_figure(
+        state,
+        selected,
+        n_words=check_int(n_words, "n_words", minimum=1),
+        custom_labels=custom_labels,
+        title=title,
+        width=width,
+        height=height,
+        autoscale=check_flag(autoscale, "autoscale"),
+    )
+
+
+def barchart_figure(
     state: TopicState,
     topics: list[int],
     *,
@@ -70,6 +111,30 @@ def visualize_barchart(
 
 
 def visualize_term_rank(
+    view: ModelView,
+    topics: list[int] | None = None,
+    log_scale: bool = False,
+    custom_labels: bool | str = False,
+    title: str = "<b>Term score decline per Topic</b>",
+    width: int = 800,
+    height: int = 500,
+) -> Any:
+    """BERTopic's ``visualize_term_rank``: each topic's word scores by rank, ``topics`` in red."""
+    state = view.state()
+    width, height = check_figure_size(width, height)
+    highlighted = [] if topics is None else check_topic_list(state, topics)
+    return term_rank_figure(
+        state,
+        highlighted,
+        log_scale=check_flag(log_scale, "log_scale"),
+        custom_labels=custom_labels,
+        title=title,
+        width=width,
+        height=height,
+    )
+
+
+def term_rank_figure(
     state: TopicState,
     highlighted: list[int],
     *,
