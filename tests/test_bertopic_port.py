@@ -27,13 +27,13 @@ from sklearn.linear_model import LogisticRegression
 
 from conftest import load_corpus
 from llm_server import ScriptedServer
+from topicscope import TopicMapper
 from topicscope import TopicModel as BERTopic
 from topicscope.clustering import LabelsGiven as BaseCluster
 from topicscope.clustering import hdbscan_clusterer
 from topicscope.exceptions import InputError, NotFittedError
 from topicscope.reduction import Identity as BaseDimensionalityReduction
 from topicscope.reduction import umap_reducer
-from topicscope.topic_mapper import TopicMapper
 from topicscope.vectorize import ClassTfidfTransformer
 from topicscope.vectorize.online import OnlineCountVectorizer
 

@@ -174,7 +174,7 @@ def test_summed_counts_equal_one_process_counts(client, corpus, files):
 
 
 def _assigned(topics):
-    from topicscope.sampling import Assigned
+    from topicscope.pipeline.sampling import Assigned
 
     n = len(topics)
     return Assigned(topics, np.zeros((n, 0), np.int64), np.zeros((n, 0), np.float32), np.ones(n, dtype=bool))

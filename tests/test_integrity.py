@@ -24,10 +24,11 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.feature_extraction.text import CountVectorizer
 
-from topicscope import TopicModel, persistence_checks
+from topicscope import TopicModel
 from topicscope.context import BaseRepresentation
 from topicscope.exceptions import InputError, PersistenceError
 from topicscope.neighbors import index_vectors
+from topicscope.persistence import checks as persistence_checks
 from topicscope.state import ZeroShotInfo
 
 META = "topicscope.json"

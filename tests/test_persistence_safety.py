@@ -21,9 +21,10 @@ from hypothesis import strategies as st
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 
-from topicscope import TopicModel, persistence_checks
-from topicscope import persistence as persistence_module
+from topicscope import TopicModel
 from topicscope.exceptions import InputError, PersistenceError
+from topicscope.persistence import checks as persistence_checks
+from topicscope.persistence import files as persistence_module
 
 META, ARRAYS = "topicscope.json", "arrays.safetensors"
 

@@ -13,8 +13,8 @@ from sklearn.feature_extraction.text import CountVectorizer
 from conftest import assert_same_state, load_corpus
 from topicscope import TopicModel
 from topicscope.exceptions import InputError
-from topicscope.neighbors import GRAPH_K, NeighborIndex, index_vectors, normalise_rows
-from topicscope.sampling import (
+from topicscope.neighbors import GRAPH_K, NO_TOPIC, NeighborIndex, index_vectors, normalise_rows
+from topicscope.pipeline.sampling import (
     DEFAULT_FIT_SAMPLE_SIZE,
     add_totals,
     assign_block,
@@ -27,7 +27,6 @@ from topicscope.sampling import (
     topic_centres,
 )
 from topicscope.topics import CORE_SHARE
-from topicscope.verbs.assign import NO_TOPIC
 
 SAMPLE = 800
 

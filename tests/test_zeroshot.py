@@ -17,8 +17,8 @@ from sklearn.decomposition import PCA
 from conftest import load_corpus
 from topicscope import TopicModel
 from topicscope.exceptions import InputError, ModelNotFoundError
+from topicscope.pipeline.zeroshot import suggest_threshold
 from topicscope.representation import KeyBERTInspired
-from topicscope.verbs.zeroshot import suggest_threshold
 
 NAMES = ["space exploration", "computer graphics", "religion", "ice hockey", "cryptography"]
 GROUPS = {

@@ -19,11 +19,11 @@ from .methods.inspection import InspectionMethods
 from .methods.report import ReportMethods
 from .methods.verbs import VerbMethods
 from .methods.viz import VizMethods
-from .neighbors import index_vectors
+from .neighbors import index_vectors, neighbor_shares, report_probabilities
+from .pipeline.assign import assign_documents
 from .settings import DEFAULT_FIT_SAMPLE_SIZE, FitSettings
 from .state import TopicState
 from .topics import Describer
-from .verbs.assign import assign_documents, neighbor_shares, report_probabilities
 
 
 class TopicModel(
@@ -161,7 +161,7 @@ class TopicModel(
         return self.embedder()
 
     def _embed_fn(self) -> Any:
-        from .pipeline import embed_function
+        from .pipeline.fit import embed_function
 
         return embed_function(self.embedder())
 
@@ -176,7 +176,7 @@ class TopicModel(
 
     def _describer(self, stages: FittedComponents | None = None) -> Describer:
         """The components that describe topics, for verbs that change them (reduce, merge, online)."""
-        from .pipeline import make_ctfidf, make_describer
+        from .pipeline.fit import make_ctfidf, make_describer
 
         settings = self.settings()
         stages = stages if stages is not None else getattr(self, "stages_", None)
@@ -185,7 +185,7 @@ class TopicModel(
 
     def fit(self, documents: Sequence[str], embeddings: Any = None, y: Any = None) -> TopicModel:
         """Fit the model on ``documents`` (with precomputed ``embeddings``; ``y`` for (semi-)supervised use)."""
-        from .pipeline import check_n_docs, check_params, fit_topics
+        from .pipeline.fit import check_n_docs, check_params, fit_topics
 
         with verbose_logging(bool(self.verbose)):
             docs = check_documents(documents)
@@ -274,7 +274,7 @@ class TopicModel(
         return training_topics(self._state(), docs)
 
     def _report_probabilities(self, shares: np.ndarray, topics: np.ndarray) -> np.ndarray:
-        """The probabilities returned to users (see ``verbs.assign.report_probabilities``)."""
+        """The probabilities returned to users (see ``pipeline.assign.report_probabilities``)."""
         return report_probabilities(self._state().topic_ids, shares, topics, full=bool(self.calculate_probabilities))
 
     def _assign(self, emb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -313,7 +313,7 @@ class TopicModel(
     def transform(self, documents: Sequence[str], embeddings: Any = None) -> tuple[list[int], np.ndarray]:
         """Topics and probabilities of new documents (on training documents: the topics of fit).
 
-        A document takes the topic of its nearest training documents (see ``verbs.assign``); a
+        A document takes the topic of its nearest training documents (see ``pipeline.assign``); a
         supervised model's classifier predicts it instead. -1 (outlier) is returned only by a
         model that has an outlier topic.
         """
@@ -347,7 +347,7 @@ class TopicModel(
         ``load``), a string stores that hub name, False stores none. The training documents' text
         (representative documents) is stored only with ``save_documents=True``.
         """
-        from .persistence import check_save_options, save_model
+        from .persistence.files import check_save_options, save_model
 
         check_save_options(serialization, save_ctfidf, save_embedding_model)  # before the NotFittedError
         save_model(
@@ -374,7 +374,7 @@ class TopicModel(
         Representation models (KeyBERT, LLM labellers) are not saved: their words and labels are.
         Pass ``representation_model`` again to use it when topics are re-described (reduce, merge).
         """
-        from .persistence import load_model
+        from .persistence.files import load_model
 
         loaded = load_model(Path(path), embedding_model=embedding_model)
         model = cls(**loaded.params)
@@ -391,7 +391,7 @@ class TopicModel(
 
         ``embedding_model`` is the merged model's (default: the first model's).
         """
-        from .pipeline import embed_function, make_ctfidf, make_describer
+        from .pipeline.fit import embed_function, make_ctfidf, make_describer
         from .verbs.merge import check_models, merge_states
 
         models, threshold = check_models(cls, models, min_similarity)
@@ -430,7 +430,7 @@ class TopicModel(
         A call that raises (a representation model that fails, say) leaves the model as it was, so the
         same batch can be passed again.
         """
-        from .pipeline import check_params
+        from .pipeline.fit import check_params
         from .verbs.online import OnlineStages, check_online_params, online_update, start_online
 
         if y is not None:

@@ -229,3 +229,63 @@ class NeighborIndex:
         # Most similar first; equal similarities in index order, as the exact search orders them.
         order = np.lexsort((np.where(found, idx, np.iinfo(np.int64).max), -sim), axis=1)[:, :k]
         return np.take_along_axis(idx, order, axis=1), np.take_along_axis(sim, order, axis=1)
+
+
+# ------------------------------------------------------------ topics of neighbour lists
+# Neighbours per new document when assigning it (transform, online batches, sampled fits).
+DEFAULT_K = 10
+NO_TOPIC = np.iinfo(np.int64).min  # a padding neighbour that belongs to no topic
+
+
+def neighbor_shares(neighbor_topics: np.ndarray, weights: np.ndarray, topic_ids: np.ndarray) -> np.ndarray:
+    """(documents, topics) share of each topic in each document's neighbour weight.
+
+    Columns follow ``topic_ids``; each row sums to 1 over all of them (outlier topic included)
+    unless the document has no weighted neighbour, where the row is 0.
+    """
+    topic_ids = np.asarray(topic_ids, dtype=np.int64)
+    n = neighbor_topics.shape[0]
+    out = np.zeros((n, len(topic_ids)), dtype=np.float64)
+    if n == 0 or neighbor_topics.shape[1] == 0 or not len(topic_ids):
+        return out
+    cols = np.searchsorted(topic_ids, neighbor_topics)
+    cols = np.minimum(cols, len(topic_ids) - 1)
+    known = (topic_ids[cols] == neighbor_topics) & (weights > 0)
+    rows = np.repeat(np.arange(n), neighbor_topics.shape[1]).reshape(neighbor_topics.shape)
+    np.add.at(out, (rows[known], cols[known]), weights[known].astype(np.float64))
+    total = out.sum(axis=1, keepdims=True)
+    np.divide(out, total, out=out, where=total > 0)
+    return out
+
+
+def training_neighbors(
+    doc_topics: np.ndarray, graph_idx: np.ndarray, graph_sim: np.ndarray, k: int = DEFAULT_K
+) -> tuple[np.ndarray, np.ndarray]:
+    """Neighbour topics and weights of training documents from the fit graph (self first)."""
+    n = len(doc_topics)
+    width = max(0, min(k - 1, graph_idx.shape[1] if graph_idx.ndim == 2 else 0))
+    idx = graph_idx[:, :width] if width else np.zeros((n, 0), dtype=np.int64)
+    sim = graph_sim[:, :width] if width else np.zeros((n, 0), dtype=np.float32)
+    valid = (idx >= 0) & np.isfinite(sim)
+    topics = np.where(valid, doc_topics[np.where(valid, idx, 0)], NO_TOPIC)
+    weights = np.where(valid, np.clip(sim, 1e-6, None), 0.0)
+    own = doc_topics.astype(np.int64)[:, None]
+    return np.hstack([own, topics]).astype(np.int64), np.hstack([np.ones((n, 1)), weights]).astype(np.float32)
+
+
+def report_probabilities(topic_ids: np.ndarray, shares: np.ndarray, topics: np.ndarray, *, full: bool) -> np.ndarray:
+    """The probabilities returned to users, from (documents, topic_ids) shares.
+
+    ``full`` (``calculate_probabilities``): a (documents, topics) matrix over the topics other than
+    the outlier topic -1: each row is the share of the document's neighbour weight in each topic, so
+    it sums to 1 minus the share of its neighbours that are outliers (exactly 1 for a model without
+    outliers). Otherwise one value per document: that share for its own topic (0 for an outlier).
+    """
+    topic_ids = np.asarray(topic_ids)
+    if full:
+        return shares[:, topic_ids != -1]
+    if not len(topics):
+        return np.zeros(0)
+    col = np.minimum(np.searchsorted(topic_ids, topics), len(topic_ids) - 1)
+    own = shares[np.arange(len(topics)), col]
+    return np.where((topic_ids[col] == topics) & (topics != -1), own, 0.0)

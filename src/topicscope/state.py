@@ -63,7 +63,7 @@ class TopicState:
     merge_mappings: list[dict[int, int]] | None = None
     online: OnlineInfo | None = None
     # Each training document's nearest neighbours as (topic, weight) pairs, itself first (see
-    # verbs.assign): its probabilities, kept through reductions and merges by relabelling.
+    # pipeline.assign): its probabilities, kept through reductions and merges by relabelling.
     neighbor_topics: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
     neighbor_weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     labels_given: bool = False  # topics are the labels given to fit (manual, supervised): ids are kept

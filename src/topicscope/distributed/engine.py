@@ -149,7 +149,7 @@ def fit_dask(
 ) -> Any:
     """Fit ``model`` in place on ``data``; the per-document frame when ``want_frame`` or ``topics_out``."""
     from .._validation import check_float
-    from ..pipeline import check_params
+    from ..pipeline.fit import check_params
 
     if not isinstance(text_column, str):
         raise InputError(f"text_column must be a column name (a str); got {type(text_column).__name__}")
@@ -191,7 +191,7 @@ def _fit(
 ) -> Any:
     from dask import delayed
 
-    from ..pipeline import check_n_docs
+    from ..pipeline.fit import check_n_docs
 
     verbose = bool(settings.verbose)
     if any(s.column is None and s.shard is None for s in sources) and all(b is None for b in blocks):
@@ -244,7 +244,7 @@ def _fit_whole(run: Run, model: TopicModel, prepared: list[Any]) -> None:
 
 def _embed_fn(model: TopicModel) -> Callable[[Sequence[str]], np.ndarray]:
     """The model's embedder here (zero-shot names, seeds, KeyBERT words)."""
-    from ..pipeline import embed_function
+    from ..pipeline.fit import embed_function
 
     try:
         embedder = model.embedder()
@@ -271,8 +271,8 @@ def _fit_sample(
 
     from ..components import FittedComponents
     from ..neighbors import index_vectors
-    from ..pipeline import finish, fit_structure, make_ctfidf, make_vectorizer, set_structure
-    from ..sampling import (
+    from ..pipeline.fit import finish, fit_structure, make_ctfidf, make_vectorizer, set_structure
+    from ..pipeline.sampling import (
         concat_assigned,
         draw_sample,
         sample_plan,
@@ -365,7 +365,7 @@ def _fingerprint(run: Run, prepared: list[Any]) -> str:
 
 def probabilities(state: Any) -> np.ndarray:
     """Each document's probability of its own topic (as ``fit_transform`` reports it), block by block."""
-    from ..verbs.assign import neighbor_shares, report_probabilities
+    from ..neighbors import neighbor_shares, report_probabilities
 
     out = np.zeros(len(state.doc_topics), dtype=np.float64)
     for start in range(0, len(out), _PROBABILITY_ROWS):

@@ -20,7 +20,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 
 from ..exceptions import InputError
 from ..neighbors import unit_float16
-from ..sampling import (
+from ..pipeline.sampling import (
     Assigned,
     Candidates,
     SamplePlan,

@@ -20,7 +20,7 @@ import numpy as np
 from .._validation import check_int
 from ..components import FittedComponents
 from ..exceptions import InputError
-from ..verbs.assign import neighbor_shares
+from ..neighbors import neighbor_shares
 from .base import ModelHooks
 
 
@@ -131,9 +131,9 @@ class InspectionMethods(ModelHooks):
         """BERTopic's attribute: a ``TopicMapper`` from each topic at fit to its topic now.
 
         Its ``mappings_`` rows are ``[fit id, current id]`` (BERTopic keeps every id in between);
-        ``get_mappings()`` is BERTopic's dict. See ``topicscope.topic_mapper`` and docs/porting.md.
+        ``get_mappings()`` is BERTopic's dict. See ``topicscope.TopicMapper`` and docs/porting.md.
         """
-        from ..topic_mapper import TopicMapper
+        from .topic_mapper import TopicMapper
 
         return TopicMapper(self._state().topic_mapper)
 
@@ -153,7 +153,7 @@ class InspectionMethods(ModelHooks):
     def get_topic_info(self, topic: int | None = None) -> Any:
         """A DataFrame: Topic, Count, Name, (CustomName), Representation, one column per aspect,
         Representative_Docs."""
-        from ..report_tables import topic_info
+        from ..report.tables import topic_info
 
         return topic_info(self._state(), topic)
 
@@ -180,7 +180,7 @@ class InspectionMethods(ModelHooks):
         then one column per ``metadata`` key. Probabilities come from the neighbour graph kept at
         fit (or at each ``partial_fit`` batch): nothing is searched again.
         """
-        from ..report_tables import document_info
+        from ..report.tables import document_info
 
         state = self._state()
         documents = self._training_docs(docs)

@@ -37,7 +37,14 @@ import scipy.sparse as sp
 from .._validation import check_int, check_labels, check_n_gram_range
 from ..components import FittedComponents
 from ..exceptions import InputError
-from ..neighbors import index_vectors, normalise_rows
+from ..neighbors import (
+    NO_TOPIC,
+    index_vectors,
+    neighbor_shares,
+    normalise_rows,
+    report_probabilities,
+    training_neighbors,
+)
 from ..state import TopicState, Words, copy_state
 from ..topics import (
     CORE_SHARE,
@@ -57,7 +64,6 @@ from ..topics import (
     topic_means,
 )
 from ..vectorize import ClassTfidfTransformer, class_term_counts
-from .assign import NO_TOPIC, neighbor_shares, report_probabilities, training_neighbors
 from .online import OnlineStages
 
 if TYPE_CHECKING:
@@ -102,7 +108,7 @@ def edited(
 def follow_probabilities(probabilities: np.ndarray | None, state: TopicState) -> np.ndarray | None:
     """The model's ``probabilities_`` after its topics changed: the same report, over the new topics.
 
-    Probabilities are each document's share of neighbour weight per topic (``verbs.assign``); the
+    Probabilities are each document's share of neighbour weight per topic (``pipeline.assign``); the
     neighbours' topics were relabelled, so a merged topic's share is the sum of its parts' shares and
     a deleted topic's share moves to -1 (which has no column), as BERTopic's ``_map_probabilities``.
     """

@@ -44,10 +44,9 @@ import scipy.sparse as sp
 
 from .._validation import check_float
 from ..exceptions import InputError, NotFittedError
-from ..neighbors import normalise_rows
+from ..neighbors import NO_TOPIC, normalise_rows
 from ..state import TopicState
 from ..topics import N_REPRESENTATIVE, Describer, combine_topics, pool_candidates, remap_topics, state_evidence
-from .assign import NO_TOPIC
 
 __all__ = ["check_models", "merge_states"]
 

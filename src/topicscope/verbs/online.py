@@ -43,7 +43,7 @@ import scipy.sparse as sp
 from .._validation import check_int
 from ..components import FittedComponents, unfitted_copy
 from ..exceptions import InputError
-from ..neighbors import exact_search, index_vectors, normalise_rows
+from ..neighbors import DEFAULT_K, NO_TOPIC, exact_search, index_vectors, normalise_rows
 from ..settings import FitSettings
 from ..state import OnlineInfo, TopicState
 from ..topics import (
@@ -56,7 +56,6 @@ from ..topics import (
 )
 from ..vectorize import ClassTfidfTransformer, class_term_counts
 from ..vectorize.online import OnlineCountVectorizer
-from .assign import DEFAULT_K, NO_TOPIC
 
 __all__ = [
     "INDEX_ROWS_PER_TOPIC",

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .settings import DEFAULT_FIT_SAMPLE_SIZE as DEFAULT_FIT_SAMPLE_SIZE  # the default fit_sample_size
+from ..settings import DEFAULT_FIT_SAMPLE_SIZE as DEFAULT_FIT_SAMPLE_SIZE  # the default fit_sample_size
 
 SAMPLE_SEED = 0  # the sample's seed when random_state is None (the default clusterer's too)
 BLOCK_ROWS = 20_000  # rows per block of this process's engine
@@ -77,7 +77,7 @@ class SamplePlan:
 
     rows: np.ndarray  # sorted row numbers of the sample documents
     topics: np.ndarray  # their topics
-    neighbor_topics: np.ndarray  # their kept neighbours (verbs.assign.training_neighbors), self first
+    neighbor_topics: np.ndarray  # their kept neighbours (pipeline.assign.training_neighbors), self first
     neighbor_weights: np.ndarray
     core: np.ndarray  # whether most of their graph neighbours share their topic
     index: Any  # neighbors.NeighborIndex over the sample's vectors
@@ -101,8 +101,8 @@ class Assigned:
 
 def _agree(neighbor_topics: np.ndarray, topics: np.ndarray) -> np.ndarray:
     """Whether at least CORE_SHARE of each document's valid neighbours share its topic."""
-    from .topics import CORE_SHARE
-    from .verbs.assign import NO_TOPIC
+    from ..neighbors import NO_TOPIC
+    from ..topics import CORE_SHARE
 
     valid = neighbor_topics != NO_TOPIC
     same = (neighbor_topics == topics[:, None]) & valid
@@ -111,8 +111,7 @@ def _agree(neighbor_topics: np.ndarray, topics: np.ndarray) -> np.ndarray:
 
 def sample_plan(found: Any, rows: np.ndarray, vectors: np.ndarray) -> SamplePlan:
     """The plan of a structure (``pipeline.Structure``) fitted on the sample ``rows`` (their ``vectors``)."""
-    from .neighbors import NeighborIndex
-    from .verbs.assign import DEFAULT_K, NO_TOPIC, training_neighbors
+    from ..neighbors import DEFAULT_K, NO_TOPIC, NeighborIndex, training_neighbors
 
     topics = found.doc_topics.astype(np.int64)
     nt, nw = training_neighbors(topics, found.graph_idx, found.graph_sim)
@@ -151,8 +150,9 @@ def _chunked(fn: Callable[[np.ndarray], tuple[np.ndarray, ...]], x: np.ndarray) 
 
 def _assign_new(plan: SamplePlan, vectors: np.ndarray, labels: np.ndarray | None) -> Assigned:
     """Topics of documents outside the sample, from their nearest sample documents (as ``transform``)."""
-    from .verbs.assign import DEFAULT_K, NO_TOPIC, assign_topics, index_neighbors
-    from .verbs.zeroshot import zeroshot_transform
+    from ..neighbors import DEFAULT_K, NO_TOPIC
+    from .assign import assign_topics, index_neighbors
+    from .zeroshot import zeroshot_transform
 
     n = len(vectors)
     ntop, nwt, nearest = _chunked(lambda q: index_neighbors(q, plan.index, plan.topics, DEFAULT_K), vectors)
@@ -185,7 +185,7 @@ def assign_block(plan: SamplePlan, vectors: np.ndarray, rows: np.ndarray, labels
     Sample documents keep what the sample fit gave them; the others are assigned. ``labels``
     (one per row) are the topics of a model whose labels are its topics.
     """
-    from .verbs.assign import NO_TOPIC
+    from ..neighbors import NO_TOPIC
 
     n, width = len(rows), plan.width
     out = Assigned(
@@ -261,7 +261,7 @@ def block_totals(
     topic_ids: np.ndarray,
 ) -> TopicTotals:
     """Term counts (of the ``counted`` documents), sizes and embedding sums of one block, per topic."""
-    from .vectorize import document_frequency, grouped_counts
+    from ..vectorize import document_frequency, grouped_counts
 
     k = len(topic_ids)
     rows = _topic_rows(np.asarray(topics, dtype=np.int64), topic_ids)
@@ -288,7 +288,7 @@ def add_totals(a: TopicTotals, b: TopicTotals) -> TopicTotals:
 
 def topic_centres(totals: TopicTotals) -> np.ndarray:
     """Each topic's L2-normalised mean embedding, from its fixed-point sum."""
-    from .neighbors import normalise_rows
+    from ..neighbors import normalise_rows
 
     return np.asarray(normalise_rows(totals.embedding_sums.astype(np.float64)), dtype=np.float32)
 
@@ -326,7 +326,7 @@ def block_candidates(
     centres: np.ndarray,
 ) -> Candidates:
     """Each topic's most central distinct documents of one block (similarity to its topic's centre)."""
-    from .topics import N_CANDIDATES
+    from ..topics import N_CANDIDATES
 
     topics = np.asarray(topics, dtype=np.int64)
     trow = _topic_rows(topics, topic_ids)
@@ -356,7 +356,7 @@ def block_candidates(
 
 
 def merge_candidates(a: Candidates, b: Candidates) -> Candidates:
-    from .topics import N_CANDIDATES
+    from ..topics import N_CANDIDATES
 
     keys = sorted(set(a.by_topic) | set(b.by_topic))
     return Candidates({t: _top_distinct(a.by_topic.get(t, []) + b.by_topic.get(t, []), N_CANDIDATES) for t in keys})
@@ -374,8 +374,8 @@ def sampled_state(
     vocabulary: np.ndarray,
 ) -> Any:
     """The fitted state of a sample fit (``pipeline`` adds the structure's extras, words and names)."""
-    from .state import TopicState
-    from .topics import N_REPRESENTATIVE
+    from ..state import TopicState
+    from ..topics import N_REPRESENTATIVE
 
     dim = centres.shape[1]
     cand_docs = {t: [c[2] for c in candidates.by_topic.get(int(t), [])] for t in topic_ids}

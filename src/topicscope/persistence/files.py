@@ -8,7 +8,7 @@ embeddings in float16 and their topics).
 
 Saves are atomic: both files are written into a temporary folder beside the target, then swapped
 in with renames, so a crash mid-save leaves the previous model at that path as it was. Loads treat
-the folder as untrusted input (``persistence_checks``): every malformed file raises
+the folder as untrusted input (``persistence.checks``): every malformed file raises
 ``PersistenceError`` naming the file and the field.
 
 Format versions: 2 (this one) adds the integrity record (``arrays``), ``save_ctfidf`` and
@@ -31,18 +31,18 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import numpy as np
 import scipy.sparse as sp
 
-from ._logging import logger
-from .embedding.backends import UnavailableEmbedder, embedding_reference, is_hub_name
-from .exceptions import InputError, PersistenceError
-from .persistence_checks import Fields, check_csr, check_topic_values, parse_json, show
-from .persistence_fields import ARRAYS_FILE, SCALAR_PARAMS, Saved, info_json, read_fields, read_vectorizer
-from .state import TopicState
-from .vectorize.vocabulary import analyzer_settings, rebuild_vectorizer
-from .verbs.assign import NO_TOPIC
+from .._logging import logger
+from ..embedding.backends import UnavailableEmbedder, embedding_reference, is_hub_name
+from ..exceptions import InputError, PersistenceError
+from ..neighbors import NO_TOPIC
+from ..state import TopicState
+from ..vectorize.vocabulary import analyzer_settings, rebuild_vectorizer
+from .checks import Fields, check_csr, check_topic_values, parse_json, show
+from .fields import ARRAYS_FILE, SCALAR_PARAMS, Saved, info_json, read_fields, read_vectorizer
 
 if TYPE_CHECKING:
-    from .components import FittedComponents
-    from .settings import FitSettings
+    from ..components import FittedComponents
+    from ..settings import FitSettings
 
 FORMAT = "topicscope-model"
 FORMAT_VERSION = 2
@@ -463,10 +463,10 @@ def load_model(path: Path, *, embedding_model: Any = None) -> LoadedModel:
     ``embedding_model``: the model to use; None takes the one the file names (the default model or
     a hub name), else an ``UnavailableEmbedder`` that says how to pass one.
     """
-    from .components import FittedComponents
-    from .topics import ctfidf_weights_of
-    from .vectorize import ClassTfidfTransformer
-    from .verbs.guided import seed_words
+    from ..components import FittedComponents
+    from ..pipeline.guided import seed_words
+    from ..topics import ctfidf_weights_of
+    from ..vectorize import ClassTfidfTransformer
 
     meta = read_meta(path)
     meta_path = path / META_FILE

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .state import TopicState
+from ..state import TopicState
 
 
 def topic_info(state: TopicState, topic: int | None = None) -> Any:
@@ -41,7 +41,7 @@ def document_info(
     """One row per training document, with BERTopic's columns (see ``TopicModel.get_document_info``)."""
     import pandas as pd
 
-    from .exceptions import InputError
+    from ..exceptions import InputError
 
     topics = state.doc_topics.astype(int)
     if df is not None:

@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from .exceptions import PersistenceError
+from ..exceptions import PersistenceError
 
 if sys.version_info >= (3, 11):
     from re import _parser as _sre_parse
@@ -188,7 +188,7 @@ def parse_json(meta_path: Path) -> dict[str, Any]:
 def _too_big(meta_path: Path, size: int) -> str:
     return (
         f"{meta_path} is {size} bytes; topicscope reads model files of at most {MAX_JSON_BYTES} bytes "
-        "(topicscope.persistence_checks.MAX_JSON_BYTES): this is not a model saved by topicscope"
+        "(topicscope.persistence.checks.MAX_JSON_BYTES): this is not a model saved by topicscope"
     )
 
 

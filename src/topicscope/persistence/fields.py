@@ -11,11 +11,11 @@ from dataclasses import asdict, dataclass
 from pathlib import PurePath
 from typing import Any
 
-from ._validation import MAX_N_GRAM
-from .embedding.backends import is_hub_name
-from .persistence_checks import Fields, token_pattern_problem
-from .state import OnlineInfo, TopicState, ZeroShotInfo
-from .vectorize.vocabulary import COUNTING_SETTINGS
+from .._validation import MAX_N_GRAM
+from ..embedding.backends import is_hub_name
+from ..state import OnlineInfo, TopicState, ZeroShotInfo
+from ..vectorize.vocabulary import COUNTING_SETTINGS
+from .checks import Fields, token_pattern_problem
 
 ARRAYS_FILE = "arrays.safetensors"
 SCALAR_PARAMS = (
@@ -115,7 +115,7 @@ def _read_params(f: Fields, raw: Any) -> dict[str, Any]:
 
 
 def _read_ctfidf_params(f: Fields, raw: Any) -> dict[str, Any] | None:
-    from .vectorize import ClassTfidfTransformer
+    from ..vectorize import ClassTfidfTransformer
 
     if raw is None:
         return None
@@ -248,7 +248,7 @@ def read_vectorizer(f: Fields, raw: Any) -> dict[str, Any] | None:
 
     They decide how every document the loaded model counts is split into terms, so they are held to
     what a fitted vectorizer can have and counts in bounded time: n-grams of at most MAX_N_GRAM, a
-    token_pattern that passes ``persistence_checks.token_pattern_problem``. ``binary`` is absent from
+    token_pattern that passes ``checks.token_pattern_problem``. ``binary`` is absent from
     files saved before it was saved (their vectorizer counted with binary=False).
     """
     if raw is None:

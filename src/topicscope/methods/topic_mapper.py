@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .exceptions import InputError
+from ..exceptions import InputError
 
 __all__ = ["TopicMapper"]
 

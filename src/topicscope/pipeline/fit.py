@@ -19,30 +19,29 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._logging import logger, stage
-from ._validation import check_int, check_language, check_n_gram_range
-from .clustering import LabelsGiven, default_clusterer, fit_cluster, is_classifier_like
-from .components import FittedComponents, unfitted_copy
-from .exceptions import InputError
-from .neighbors import GRAPH_K, NeighborIndex
-from .reduction import default_reducer, fit_reduce
-from .settings import FitSettings
-from .state import TopicState, ZeroShotInfo
-from .topics import Describer, build_state, check_representation_model, core_documents, ctfidf_weights_of
-from .vectorize import (
+from .._logging import logger, stage
+from .._validation import check_int, check_language, check_n_gram_range
+from ..clustering import LabelsGiven, default_clusterer, fit_cluster, is_classifier_like
+from ..components import FittedComponents, unfitted_copy
+from ..exceptions import InputError
+from ..neighbors import GRAPH_K, NeighborIndex, training_neighbors
+from ..reduction import default_reducer, fit_reduce
+from ..settings import FitSettings
+from ..state import TopicState, ZeroShotInfo
+from ..topics import Describer, build_state, check_representation_model, core_documents, ctfidf_weights_of
+from ..vectorize import (
     ClassTfidfTransformer,
     class_term_counts,
     default_vectorizer,
     fit_doc_term,
     text_fingerprint,
 )
-from .verbs.assign import training_neighbors
-from .verbs.guided import check_seed_topic_list, guide, seed_words
-from .verbs.reduce import reduce_state
-from .verbs.zeroshot import check_zeroshot_params, zeroshot_assign
+from ..verbs.reduce import reduce_state
+from .guided import check_seed_topic_list, guide, seed_words
+from .zeroshot import check_zeroshot_params, zeroshot_assign
 
 if TYPE_CHECKING:
-    from .embedding import Embedder
+    from ..embedding import Embedder
 
 Embed = Callable[[list[str]], np.ndarray]
 
