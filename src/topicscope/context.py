@@ -1,4 +1,4 @@
-"""What representation models receive and return (the plugin contract), and the MMR selection they share.
+"""What representation models receive and return: the plugin contract (``TopicContext``, ``BaseRepresentation``).
 
 A representation model gets a small, documented :class:`TopicContext` (never the topic model)
 and returns, per topic id, a ranked list of ``(word, score)``. Models that write a label (LLMs)
@@ -86,25 +86,3 @@ class BaseRepresentation:
 
     def describe(self, context: TopicContext) -> dict[int, Words]:  # pragma: no cover - abstract
         raise NotImplementedError
-
-
-def mmr(query: np.ndarray, candidates: np.ndarray, top_n: int, diversity: float) -> list[int]:
-    """Indices of ``top_n`` rows of ``candidates`` chosen by Maximal Marginal Relevance.
-
-    Each step takes the candidate maximising ``(1 - diversity) * sim(query, c) -
-    diversity * max(sim(c, chosen))``. Rows are assumed L2-normalised.
-    """
-    n = candidates.shape[0]
-    if n == 0 or top_n <= 0:
-        return []
-    relevance = candidates @ query
-    pairwise = candidates @ candidates.T
-    chosen = [int(np.argmax(relevance))]
-    remaining = [i for i in range(n) if i != chosen[0]]
-    while remaining and len(chosen) < top_n:
-        redundancy = pairwise[np.ix_(remaining, chosen)].max(axis=1)
-        score = (1 - diversity) * relevance[remaining] - diversity * redundancy
-        pick = remaining[int(np.argmax(score))]
-        chosen.append(pick)
-        remaining.remove(pick)
-    return chosen

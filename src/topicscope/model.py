@@ -1,4 +1,5 @@
-"""TopicModel: a thin orchestrator that wires the pipeline stages and holds the fitted state."""
+"""TopicModel, the estimator: it turns its parameters into ``FitSettings``, runs the pipeline, owns
+its fitted attributes and hands every verb, lookup and plot to its module (see docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The fitted state of a topic model, explicit and small.
+"""The fitted state of a topic model: one typed dataclass, ``TopicState``, and the records it holds.
 
 Everything later verbs need (reduce, merge, zero-shot, online updates, labels, persistence)
 lives here, so they are plain functions over a ``TopicState`` instead of methods of a god class.

@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 
 from .._logging import logger, progress
+from .._mmr import mmr
 from .._validation import check_float, check_int
-from ..context import BaseRepresentation, TopicContext, Words, mmr
+from ..context import BaseRepresentation, TopicContext, Words
 from ..exceptions import InputError, LLMConnectionError, LLMError, LLMResponseError
 from .text import (
     DEFAULT_PROMPT,

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..context import BaseRepresentation, RepresentationModel, TopicContext, mmr
+from .._mmr import mmr
+from ..context import BaseRepresentation, RepresentationModel, TopicContext
 from .keybert import KeyBERTInspired
 from .mmr import MaximalMarginalRelevance
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._mmr import mmr
 from .._validation import check_float
-from ..context import BaseRepresentation, TopicContext, Words, mmr
+from ..context import BaseRepresentation, TopicContext, Words
 
 
 class MaximalMarginalRelevance(BaseRepresentation):
