@@ -31,3 +31,15 @@ def unfitted_copy(component: Any) -> Any:
         return clone(component)
     except (TypeError, RuntimeError, AttributeError):
         return copy.deepcopy(component)
+
+
+def ctfidf_of(ctfidf_model: Any) -> ClassTfidfTransformer:
+    """An unfitted copy of the user's c-TF-IDF model, or the default one (``ctfidf_model`` None)."""
+    return unfitted_copy(ctfidf_model) if ctfidf_model is not None else ClassTfidfTransformer()
+
+
+def vectorizer_of(vectorizer_model: Any, n_gram_range: tuple[int, int]) -> Any:
+    """An unfitted copy of the user's vectorizer, or the default one over ``n_gram_range`` (when None)."""
+    from .vectorize import default_vectorizer
+
+    return unfitted_copy(vectorizer_model) if vectorizer_model is not None else default_vectorizer(n_gram_range)

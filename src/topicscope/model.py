@@ -186,7 +186,7 @@ class TopicModel(
 
     def fit(self, documents: Sequence[str], embeddings: Any = None, y: Any = None) -> TopicModel:
         """Fit the model on ``documents`` (with precomputed ``embeddings``; ``y`` for (semi-)supervised use)."""
-        from .pipeline.fit import check_n_docs, check_params, fit_topics
+        from .pipeline.fit import check_n_docs, check_params, fit_topics, new_text_embed
 
         with verbose_logging(bool(self.verbose)):
             docs = check_documents(documents)
@@ -196,16 +196,11 @@ class TopicModel(
             labels = check_labels(y, len(docs)) if y is not None else None
             emb = self._embed_documents(docs, embeddings)
             # The model is loaded only if a stage really needs it (zero-shot names, KeyBERT words).
-            try:
-                embed = self._embed_fn()
-            except InputError as exc:
-                if embeddings is None:
-                    raise
-                raise InputError(
-                    f"{exc}. Precomputed embeddings were given, so embedding_model is only needed to embed new "
-                    "text (transform of new documents, zero-shot topics, KeyBERTInspired, find_topics): pass "
-                    "embedding_model=None (the packaged default) or a real model"
-                ) from None
+            embed = (
+                self._embed_fn()
+                if embeddings is None
+                else new_text_embed(self.embedder, "Precomputed embeddings were given")
+            )
             # Everything is computed first and assigned in one step: a fit that raises (a representation
             # model that fails, say) leaves a fitted model as it was.
             state, stages = fit_topics(settings, docs, emb, embed, y=labels)

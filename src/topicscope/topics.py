@@ -9,7 +9,7 @@ training documents; ``combine_topics`` is the one function that adds topics up u
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 from .context import TopicContext, Words
 from .exceptions import InputError
-from .neighbors import normalise_rows
+from .neighbors import NO_TOPIC, normalise_rows
 from .state import TopicState
 from .vectorize import ClassTfidfTransformer, class_term_counts, document_frequency, text_fingerprint, top_words
 
@@ -59,20 +59,22 @@ def central_documents(
     emb_out: dict[int, np.ndarray] = {}
     for row, topic in enumerate(topic_ids):
         members = np.flatnonzero(doc_topics == topic)
-        sims = embeddings[members] @ topic_emb[row]
-        order = members[np.lexsort((members, -sims))]
-        picked: list[int] = []
-        seen: set[str] = set()
-        for i in order:
-            text = documents[i]
-            if text.strip() and text not in seen:
-                seen.add(text)
-                picked.append(int(i))
-            if len(picked) == N_CANDIDATES:
-                break
-        docs_out[int(topic)] = [documents[i] for i in picked]
-        emb_out[int(topic)] = embeddings[picked]
+        docs_out[int(topic)], emb_out[int(topic)] = pool_candidates(
+            [documents[i] for i in members], embeddings[members], topic_emb[row]
+        )
     return docs_out, emb_out
+
+
+def agreeing(neighbor_topics: np.ndarray, topics: np.ndarray, share: float = CORE_SHARE) -> np.ndarray:
+    """Whether at least ``share`` of each document's neighbours (their topics; ``NO_TOPIC``: none) share its topic."""
+    valid = neighbor_topics != NO_TOPIC
+    same = (neighbor_topics == topics[:, None]) & valid
+    return np.asarray(same.sum(axis=1) >= share * np.maximum(valid.sum(axis=1), 1))
+
+
+def graph_topics(neighbors: np.ndarray, doc_topics: np.ndarray) -> np.ndarray:
+    """The topics of each document's graph neighbours (rows of ``doc_topics``; -1, no neighbour: ``NO_TOPIC``)."""
+    return np.where(neighbors >= 0, doc_topics[np.maximum(neighbors, 0)], NO_TOPIC)
 
 
 def core_documents(neighbors: np.ndarray, doc_topics: np.ndarray, share: float = CORE_SHARE) -> np.ndarray:
@@ -83,9 +85,13 @@ def core_documents(neighbors: np.ndarray, doc_topics: np.ndarray, share: float =
     keeps all of its documents. Measured on octis_bbc (nr_topics 10/30/50): mean NPMI 0.154 ->
     0.167 and diversity 0.80 -> 0.87 against words from all documents.
     """
-    valid = neighbors >= 0  # -1: no neighbour found (padding)
-    same = (doc_topics[np.where(valid, neighbors, 0)] == doc_topics[:, None]) & valid
-    agree = same.sum(axis=1) >= share * np.maximum(valid.sum(axis=1), 1)
+    return core_of(agreeing(graph_topics(neighbors, doc_topics), doc_topics, share), doc_topics)
+
+
+def core_of(agree: np.ndarray, doc_topics: np.ndarray) -> np.ndarray:
+    """``agree`` (the documents that agree with their neighbours), with every document of a topic none
+    of whose documents agree (such a topic keeps all of them)."""
+    agree = agree.copy()
     for topic in np.unique(doc_topics):
         members = doc_topics == topic
         if not agree[members].any():
@@ -93,23 +99,49 @@ def core_documents(neighbors: np.ndarray, doc_topics: np.ndarray, share: float =
     return agree
 
 
-def pool_candidates(
-    docs: list[str], vecs: np.ndarray, centre: np.ndarray, n: int = N_CANDIDATES
-) -> tuple[list[str], np.ndarray]:
-    """The ``n`` distinct documents of ``docs`` closest to ``centre`` (ties: input order)."""
-    if not docs:
-        return [], vecs[:0]
-    order = np.lexsort((np.arange(len(docs)), -(vecs @ centre)))
+def first_distinct(order: Iterable[int], texts: Sequence[str], n: int) -> list[int]:
+    """The first ``n`` positions of ``order`` whose text is neither blank nor one seen before."""
     seen: set[str] = set()
     keep: list[int] = []
     for i in order:
-        if docs[i] in seen:
+        text = texts[i]
+        if text in seen or not text.strip():
             continue
-        seen.add(docs[i])
+        seen.add(text)
         keep.append(int(i))
         if len(keep) == n:
             break
+    return keep
+
+
+def pool_candidates(
+    docs: list[str], vecs: np.ndarray, centre: np.ndarray, n: int = N_CANDIDATES
+) -> tuple[list[str], np.ndarray]:
+    """The ``n`` distinct non-blank documents of ``docs`` closest to ``centre`` (ties: input order)."""
+    if not docs:
+        return [], vecs[:0]
+    keep = first_distinct(np.lexsort((np.arange(len(docs)), -(vecs @ centre))), docs, n)
     return [docs[i] for i in keep], vecs[keep]
+
+
+def pool_topics(
+    state: TopicState, parts: list[list[int]], new_ids: np.ndarray, centres: np.ndarray
+) -> tuple[dict[int, list[str]], dict[int, np.ndarray], dict[int, list[str]]]:
+    """Candidate and representative documents of topics made of ``state``'s topics: new topic
+    ``new_ids[row]`` (its embedding ``centres[row]``) of the old topics ``parts[row]``, their candidates
+    pooled and re-ranked (without any, their representative documents in order)."""
+    cand_docs: dict[int, list[str]] = {}
+    cand_emb: dict[int, np.ndarray] = {}
+    rep_docs: dict[int, list[str]] = {}
+    for row, n in enumerate(map(int, new_ids)):
+        docs = [d for t in parts[row] for d in state.candidate_docs.get(t, [])]
+        vecs = [state.candidate_embeddings[t] for t in parts[row] if len(state.candidate_embeddings.get(t, ()))]
+        if docs and vecs:
+            cand_docs[n], cand_emb[n] = pool_candidates(docs, np.concatenate(vecs), centres[row])
+            rep_docs[n] = cand_docs[n][:N_REPRESENTATIVE]
+        else:
+            rep_docs[n] = [d for t in parts[row] for d in state.representative_docs.get(t, [])][:N_REPRESENTATIVE]
+    return cand_docs, cand_emb, rep_docs
 
 
 def build_state(
@@ -428,22 +460,8 @@ def merge_topic_groups(state: TopicState, groups: list[list[int]]) -> dict[int, 
     key_of_new = {v: k for k, v in new_id.items()}
     agg, new_sizes, sums = combine_topics([state_evidence(state)], [mapping], new_ids, len(state.vocabulary))
     emb = normalise_rows(sums).astype(np.float32)
-    cand_docs: dict[int, list[str]] = {}
-    cand_emb: dict[int, np.ndarray] = {}
-    rep_docs: dict[int, list[str]] = {}
-    for row, n in enumerate(new_ids):
-        parts = [old_ids[r] for r in rows_of[key_of_new[n]]]
-        docs = [d for t in parts for d in state.candidate_docs.get(t, [])]
-        vecs = [
-            state.candidate_embeddings[t]
-            for t in parts
-            if t in state.candidate_embeddings and len(state.candidate_embeddings[t])
-        ]
-        if docs and vecs:
-            cand_docs[int(n)], cand_emb[int(n)] = pool_candidates(docs, np.concatenate(vecs), emb[row])
-            rep_docs[int(n)] = cand_docs[int(n)][:N_REPRESENTATIVE]
-        else:
-            rep_docs[int(n)] = [d for t in parts for d in state.representative_docs.get(t, [])][:N_REPRESENTATIVE]
+    parts = [[old_ids[r] for r in rows_of[key_of_new[int(n)]]] for n in new_ids]
+    cand_docs, cand_emb, rep_docs = pool_topics(state, parts, new_ids, emb)
     zs_names: dict[int, str] = {}
     for t, name in state.zeroshot_names.items():
         zs_names.setdefault(mapping[t], name)

@@ -244,17 +244,9 @@ def _fit_whole(run: Run, model: TopicModel, prepared: list[Any]) -> None:
 
 def _embed_fn(model: TopicModel) -> Callable[[Sequence[str]], np.ndarray]:
     """The model's embedder here (zero-shot names, seeds, KeyBERT words)."""
-    from ..pipeline.fit import embed_function
+    from ..pipeline.fit import new_text_embed
 
-    try:
-        embedder = model.embedder()
-    except InputError as exc:
-        raise InputError(
-            f"{exc}. The documents' embeddings are computed or read on the workers; embedding_model is still needed "
-            "here to embed new text (transform, zero-shot topics, KeyBERTInspired): pass embedding_model=None "
-            "(the packaged default) or a real model"
-        ) from None
-    return embed_function(embedder)
+    return new_text_embed(model.embedder, "The documents' embeddings are computed or read on the workers")
 
 
 def _fit_sample(
@@ -269,23 +261,14 @@ def _fit_sample(
     """The fitted (state, stages) of more than ``fit_sample_size`` documents (the stages 2 to 5 above)."""
     from dask import delayed
 
-    from ..components import FittedComponents
     from ..neighbors import index_vectors
-    from ..pipeline.fit import finish, fit_structure, make_ctfidf, make_vectorizer, set_structure
-    from ..pipeline.sampling import (
-        concat_assigned,
-        draw_sample,
-        sample_plan,
-        sampled_state,
-        topic_centres,
-        uncounted_topics,
-    )
+    from ..pipeline.fit import SampleSteps, fit_on_sample, make_vectorizer
+    from ..pipeline.sampling import Assigned, Candidates, SamplePlan, TopicTotals, concat_assigned, draw_sample
     from .vocabulary import check_vectorizer, fitted_vectorizer, fix_vocabulary, given_vocabulary
 
     verbose = bool(settings.verbose)
     vectorizer = check_vectorizer(make_vectorizer(settings))
     rows = draw_sample(n, size, settings.random_state)
-    logger.info("fitting the topic structure on a sample of %d of %d documents", size, n)
     local = run.persist([delayed(P.count_part, pure=True)(p, vectorizer) for p in prepared])
     given = given_vocabulary(vectorizer)
     stats_future = None
@@ -296,53 +279,48 @@ def _fit_sample(
     with stage("gathering the sample", verbose=verbose):
         picked = [(i, rows[where == i] - starts[i]) for i in range(len(prepared)) if (where == i).any()]
         sample = run.compute([delayed(P.take, pure=True)(prepared[i], local_rows) for i, local_rows in picked])
-    sample16 = np.concatenate([e for _, e in sample])
-    vectors = index_vectors(sample16)
-    found = fit_structure(settings, vectors, None, embed, sample_fraction=size / n)
-    plan = sample_plan(found, rows, vectors)
-    with stage("vocabulary over all documents", verbose=verbose):
-        if stats_future is not None:
-            vocabulary = fix_vocabulary(stats_future.result(), vectorizer, n)
-        else:
-            assert given is not None  # no statistics are gathered for a given vocabulary
-            vocabulary = given
-    fitted = fitted_vectorizer(vectorizer, vocabulary)
-    with stage(f"assigning {n - size} documents to the sample's topics", verbose=verbose):
+    vectors = index_vectors(np.concatenate([e for _, e in sample]))
+    held: dict[str, Any] = {}
+
+    def count() -> tuple[Any, np.ndarray]:
+        with stage("vocabulary over all documents", verbose=verbose):
+            if stats_future is not None:
+                vocabulary = fix_vocabulary(stats_future.result(), vectorizer, n)
+            else:
+                assert given is not None  # no statistics are gathered for a given vocabulary
+                vocabulary = given
+        held["columns"] = {str(t): i for i, t in enumerate(vocabulary)}
+        return fitted_vectorizer(vectorizer, vocabulary), vocabulary
+
+    def assign(plan: SamplePlan) -> Assigned:
         plan_future = run.scatter(plan)
-        assigned_parts = run.persist(
+        held["assigned"] = run.persist(
             [delayed(P.assign_partition, pure=True)(p, plan_future, int(s)) for p, s in zip(prepared, starts)]
         )
-        assigned = concat_assigned(run.compute(assigned_parts))
-    topic_ids, uncounted = uncounted_topics(assigned.topics, assigned.core)
-    with stage("topic words over all documents", verbose=verbose):
-        columns = run.scatter({str(t): i for i, t in enumerate(vocabulary)})
-        totals_tasks = [
-            delayed(P.totals_of, pure=True)(p, c, a, columns, len(vocabulary), topic_ids, uncounted)
-            for p, c, a in zip(prepared, local, assigned_parts)
+        return concat_assigned(run.compute(held["assigned"]))
+
+    def totals(assigned: Assigned, topic_ids: np.ndarray, uncounted: np.ndarray) -> TopicTotals:
+        columns = run.scatter(held["columns"])
+        tasks = [
+            delayed(P.totals_of, pure=True)(p, c, a, columns, len(held["columns"]), topic_ids, uncounted)
+            for p, c, a in zip(prepared, local, held["assigned"])
         ]
-        (totals,) = run.compute([tree(totals_tasks, P.add_all_totals)])
-        centres = topic_centres(totals)
-        candidate_tasks = [
+        (out,) = run.compute([tree(tasks, P.add_all_totals)])
+        return cast(TopicTotals, out)
+
+    def candidates(assigned: Assigned, topic_ids: np.ndarray, centres: np.ndarray) -> Candidates:
+        tasks = [
             delayed(P.candidates_of, pure=True)(p, a, int(s), topic_ids, centres)
-            for p, a, s in zip(prepared, assigned_parts, starts)
+            for p, a, s in zip(prepared, held["assigned"], starts)
         ]
-        (candidates,) = run.compute([tree(candidate_tasks, P.merge_all_candidates)])
-    state = sampled_state(
-        plan=plan,
-        assigned=assigned,
-        topic_ids=topic_ids,
-        totals=totals,
-        centres=centres,
-        candidates=candidates,
-        vocabulary=vocabulary,
-    )
-    set_structure(state, found)
-    state.neighbor_index = plan.index
-    with stage("fingerprint of the documents' text", verbose=verbose):
-        state.training_fingerprint = _fingerprint(run, prepared)
-    ctfidf = make_ctfidf(settings)
-    finish(settings, state, ctfidf, fitted, embed)
-    return state, FittedComponents(reducer=found.reducer, clusterer=found.clusterer, vectorizer=fitted, ctfidf=ctfidf)
+        (out,) = run.compute([tree(tasks, P.merge_all_candidates)])
+        return cast(Candidates, out)
+
+    def fingerprint() -> tuple[str, Any]:
+        with stage("fingerprint of the documents' text", verbose=verbose):
+            return _fingerprint(run, prepared), None
+
+    return fit_on_sample(settings, rows, vectors, n, embed, SampleSteps(count, assign, totals, candidates, fingerprint))
 
 
 def _fingerprint(run: Run, prepared: list[Any]) -> str:

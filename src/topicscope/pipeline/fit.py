@@ -22,7 +22,7 @@ import numpy as np
 from .._logging import logger, stage
 from .._validation import check_int, check_language, check_n_gram_range
 from ..clustering import LabelsGiven, default_clusterer, fit_cluster, is_classifier_like
-from ..components import FittedComponents, unfitted_copy
+from ..components import FittedComponents, ctfidf_of, unfitted_copy, vectorizer_of
 from ..exceptions import InputError
 from ..neighbors import GRAPH_K, NeighborIndex, training_neighbors
 from ..reduction import default_reducer, fit_reduce
@@ -32,12 +32,23 @@ from ..topics import Describer, build_state, check_representation_model, core_do
 from ..vectorize import (
     ClassTfidfTransformer,
     class_term_counts,
-    default_vectorizer,
     fit_doc_term,
     text_fingerprint,
 )
 from ..verbs.reduce import reduce_state
 from .guided import check_seed_topic_list, guide, seed_words
+from .sampling import (
+    Assigned,
+    Candidates,
+    SamplePlan,
+    TopicTotals,
+    concat_assigned,
+    draw_sample,
+    sample_plan,
+    sampled_state,
+    topic_centres,
+    uncounted_topics,
+)
 from .zeroshot import check_zeroshot_params, zeroshot_assign
 
 if TYPE_CHECKING:
@@ -77,6 +88,20 @@ def check_n_docs(settings: FitSettings, n_docs: int) -> None:
 def embed_function(embedder: Embedder) -> Callable[[Sequence[str]], np.ndarray]:
     """``embedder`` as the function fitting and the verbs call on new text (no progress bar)."""
     return lambda texts: embedder.embed(list(texts), verbose=False)
+
+
+def new_text_embed(embedder: Callable[[], Embedder], given: str) -> Callable[[Sequence[str]], np.ndarray]:
+    """``embed_function(embedder())`` for a fit whose documents' embeddings are ``given`` elsewhere
+    (a sentence: "Precomputed embeddings were given"): an ``InputError`` making the embedder then
+    says what the embedding model is still needed for."""
+    try:
+        return embed_function(embedder())
+    except InputError as exc:
+        raise InputError(
+            f"{exc}. {given}, so embedding_model is only needed to embed new text (transform of new documents, "
+            "zero-shot topics, KeyBERTInspired, find_topics): pass embedding_model=None (the packaged default) "
+            "or a real model"
+        ) from None
 
 
 def _keeps_label_ids(clusterer: Any) -> bool:
@@ -163,14 +188,12 @@ def make_clusterer(settings: FitSettings, sample_fraction: float = 1.0) -> Any:
 
 def make_vectorizer(settings: FitSettings) -> Any:
     """An unfitted copy of the user's vectorizer, or the default one."""
-    if settings.vectorizer_model is not None:
-        return unfitted_copy(settings.vectorizer_model)
-    return default_vectorizer(settings.n_gram_range)
+    return vectorizer_of(settings.vectorizer_model, settings.n_gram_range)
 
 
 def make_ctfidf(settings: FitSettings) -> ClassTfidfTransformer:
     """An unfitted copy of the user's c-TF-IDF model, or the default one."""
-    return unfitted_copy(settings.ctfidf_model) if settings.ctfidf_model is not None else ClassTfidfTransformer()
+    return ctfidf_of(settings.ctfidf_model)
 
 
 def make_describer(
@@ -260,51 +283,34 @@ def fit_sampled(
     size: int,
 ) -> tuple[TopicState, FittedComponents]:
     """``fit_topics`` for more than ``size`` documents, in this process (see ``sampling``)."""
-    from .sampling import (
-        add_totals,
-        assign_block,
-        block_candidates,
-        block_totals,
-        blocks,
-        concat_assigned,
-        draw_sample,
-        merge_candidates,
-        sample_plan,
-        sampled_state,
-        topic_centres,
-        uncounted_topics,
-    )
+    from .sampling import add_totals, assign_block, block_candidates, block_totals, blocks, merge_candidates
 
     verbose = bool(settings.verbose)
     n = len(documents)
-    rows = draw_sample(n, size, settings.random_state)
-    logger.info("fitting the topic structure on a sample of %d of %d documents", len(rows), n)
-    found = fit_structure(
-        settings,
-        embeddings[rows],
-        None if y is None else y[rows],
-        embed,
-        largest_label=int(y.max()) if y is not None and len(y) else None,
-        sample_fraction=len(rows) / n,
-    )
-    plan = sample_plan(found, rows, embeddings[rows])
-    vectorizer, ctfidf = make_vectorizer(settings), make_ctfidf(settings)
-    with stage("vectorizing", verbose=verbose):
-        doc_term, vocabulary = fit_doc_term(vectorizer, documents)
     parts = blocks(n)
-    with stage(f"assigning {n - len(rows)} documents to the sample's topics", verbose=verbose):
-        assigned = concat_assigned(
+    counts: dict[str, Any] = {}
+
+    def count() -> tuple[Any, np.ndarray]:
+        vectorizer = make_vectorizer(settings)
+        with stage("vectorizing", verbose=verbose):
+            counts["doc_term"], vocabulary = fit_doc_term(vectorizer, documents)
+        return vectorizer, vocabulary
+
+    def assign(plan: SamplePlan) -> Assigned:
+        return concat_assigned(
             [assign_block(plan, embeddings[b], np.arange(b.start, b.stop), None if y is None else y[b]) for b in parts]
         )
-    topic_ids, uncounted = uncounted_topics(assigned.topics, assigned.core)
-    counted = assigned.core | np.isin(assigned.topics, uncounted)
-    with stage("topic words over all documents", verbose=verbose):
-        totals = reduce(
+
+    def totals(assigned: Assigned, topic_ids: np.ndarray, uncounted: np.ndarray) -> TopicTotals:
+        counted = assigned.core | np.isin(assigned.topics, uncounted)
+        doc_term = counts["doc_term"]
+        return reduce(
             add_totals,
             [block_totals(doc_term[b], embeddings[b], assigned.topics[b], counted[b], topic_ids) for b in parts],
         )
-        centres = topic_centres(totals)
-        candidates = reduce(
+
+    def candidates(assigned: Assigned, topic_ids: np.ndarray, centres: np.ndarray) -> Candidates:
+        return reduce(
             merge_candidates,
             [
                 block_candidates(
@@ -313,6 +319,60 @@ def fit_sampled(
                 for b in parts
             ],
         )
+
+    rows = draw_sample(n, size, settings.random_state)
+    return fit_on_sample(
+        settings,
+        rows,
+        embeddings[rows],
+        n,
+        embed,
+        SampleSteps(count, assign, totals, candidates, lambda: (text_fingerprint(documents), counts["doc_term"])),
+        y=None if y is None else y[rows],
+        largest_label=int(y.max()) if y is not None and len(y) else None,
+    )
+
+
+@dataclass
+class SampleSteps:
+    """How an engine runs the steps of a sample fit over all documents (``fit_on_sample``).
+
+    This process runs them on row blocks (``fit_sampled``), the Dask engine on partitions; both
+    with the block functions of ``sampling``, so they give the same state.
+    """
+
+    count: Callable[[], tuple[Any, np.ndarray]]  # -> (the fitted vectorizer, the vocabulary)
+    assign: Callable[[SamplePlan], Assigned]  # every document assigned to the sample's topics
+    totals: Callable[[Assigned, np.ndarray, np.ndarray], TopicTotals]  # (assigned, topic ids, uncounted topics)
+    candidates: Callable[[Assigned, np.ndarray, np.ndarray], Candidates]  # (assigned, topic ids, centres)
+    fingerprint: Callable[[], tuple[str, Any]]  # -> (text fingerprint, the training doc-term matrix or None)
+
+
+def fit_on_sample(
+    settings: FitSettings,
+    rows: np.ndarray,
+    vectors: np.ndarray,
+    n: int,
+    embed: Embed | None,
+    steps: SampleSteps,
+    *,
+    y: np.ndarray | None = None,
+    largest_label: int | None = None,
+) -> tuple[TopicState, FittedComponents]:
+    """A sample fit: the structure on the sample ``rows`` of ``n`` documents (their unit ``vectors``,
+    their labels ``y``), then ``steps`` over all documents, then the words and names (``finish``)."""
+    verbose = bool(settings.verbose)
+    logger.info("fitting the topic structure on a sample of %d of %d documents", len(rows), n)
+    found = fit_structure(settings, vectors, y, embed, largest_label=largest_label, sample_fraction=len(rows) / n)
+    plan = sample_plan(found, rows, vectors)
+    vectorizer, vocabulary = steps.count()
+    with stage(f"assigning {n - len(rows)} documents to the sample's topics", verbose=verbose):
+        assigned = steps.assign(plan)
+    topic_ids, uncounted = uncounted_topics(assigned.topics, assigned.core)
+    with stage("topic words over all documents", verbose=verbose):
+        totals = steps.totals(assigned, topic_ids, uncounted)
+        centres = topic_centres(totals)
+        candidates = steps.candidates(assigned, topic_ids, centres)
     state = sampled_state(
         plan=plan,
         assigned=assigned,
@@ -324,7 +384,8 @@ def fit_sampled(
     )
     set_structure(state, found)
     state.neighbor_index = plan.index
-    state.training_fingerprint, state.training_doc_term = text_fingerprint(documents), doc_term
+    state.training_fingerprint, state.training_doc_term = steps.fingerprint()
+    ctfidf = make_ctfidf(settings)
     finish(settings, state, ctfidf, vectorizer, embed)
     return state, FittedComponents(
         reducer=found.reducer, clusterer=found.clusterer, vectorizer=vectorizer, ctfidf=ctfidf

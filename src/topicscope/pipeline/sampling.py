@@ -99,23 +99,13 @@ class Assigned:
     core: np.ndarray
 
 
-def _agree(neighbor_topics: np.ndarray, topics: np.ndarray) -> np.ndarray:
-    """Whether at least CORE_SHARE of each document's valid neighbours share its topic."""
-    from ..neighbors import NO_TOPIC
-    from ..topics import CORE_SHARE
-
-    valid = neighbor_topics != NO_TOPIC
-    same = (neighbor_topics == topics[:, None]) & valid
-    return np.asarray(same.sum(axis=1) >= CORE_SHARE * np.maximum(valid.sum(axis=1), 1))
-
-
 def sample_plan(found: Any, rows: np.ndarray, vectors: np.ndarray) -> SamplePlan:
     """The plan of a structure (``pipeline.Structure``) fitted on the sample ``rows`` (their ``vectors``)."""
-    from ..neighbors import DEFAULT_K, NO_TOPIC, NeighborIndex, training_neighbors
+    from ..neighbors import DEFAULT_K, NeighborIndex, training_neighbors
+    from ..topics import agreeing, graph_topics
 
     topics = found.doc_topics.astype(np.int64)
     nt, nw = training_neighbors(topics, found.graph_idx, found.graph_sim)
-    graph_topics = np.where(found.graph_idx >= 0, topics[np.maximum(found.graph_idx, 0)], NO_TOPIC)
     index = found.index if found.index is not None else NeighborIndex(vectors)
     k = min(DEFAULT_K, len(index))
     zs = found.zs_info
@@ -125,7 +115,9 @@ def sample_plan(found: Any, rows: np.ndarray, vectors: np.ndarray) -> SamplePlan
         topics=topics,
         neighbor_topics=nt,
         neighbor_weights=nw,
-        core=np.ones(len(topics), dtype=bool) if found.keep_ids else _agree(graph_topics, topics),
+        core=np.ones(len(topics), dtype=bool)
+        if found.keep_ids
+        else agreeing(graph_topics(found.graph_idx, topics), topics),
         index=index,
         topic_ids=np.unique(topics),
         keep_ids=bool(found.keep_ids),
@@ -151,6 +143,7 @@ def _chunked(fn: Callable[[np.ndarray], tuple[np.ndarray, ...]], x: np.ndarray) 
 def _assign_new(plan: SamplePlan, vectors: np.ndarray, labels: np.ndarray | None) -> Assigned:
     """Topics of documents outside the sample, from their nearest sample documents (as ``transform``)."""
     from ..neighbors import DEFAULT_K, NO_TOPIC
+    from ..topics import agreeing
     from .assign import assign_topics, index_neighbors
     from .zeroshot import zeroshot_transform
 
@@ -173,7 +166,7 @@ def _assign_new(plan: SamplePlan, vectors: np.ndarray, labels: np.ndarray | None
         cols.append(np.where(hit, forced, NO_TOPIC)[:, None])
         wcols.append(np.where(hit, np.clip(similarity, 1e-6, None), 0.0)[:, None].astype(np.float32))
     neighbours = np.hstack(cols).astype(np.int64)
-    core = np.ones(n, dtype=bool) if plan.keep_ids else _agree(neighbours, topics)
+    core = np.ones(n, dtype=bool) if plan.keep_ids else agreeing(neighbours, topics)
     nt = np.hstack([topics[:, None].astype(np.int64), neighbours])
     nw = np.hstack([np.ones((n, 1), dtype=np.float32), np.hstack(wcols).astype(np.float32)])
     return Assigned(topics.astype(np.int64), nt, nw, core)
@@ -305,16 +298,10 @@ def _top_distinct(
     items: Iterable[tuple[float, int, str, np.ndarray]], n: int
 ) -> list[tuple[float, int, str, np.ndarray]]:
     """The first ``n`` distinct non-blank texts by (similarity desc, row asc)."""
-    seen: set[str] = set()
-    out = []
-    for item in sorted(items, key=lambda it: (-it[0], it[1])):
-        if item[2] in seen or not item[2].strip():
-            continue
-        seen.add(item[2])
-        out.append(item)
-        if len(out) == n:
-            break
-    return out
+    from ..topics import first_distinct
+
+    ordered = sorted(items, key=lambda it: (-it[0], it[1]))
+    return [ordered[i] for i in first_distinct(range(len(ordered)), [it[2] for it in ordered], n)]
 
 
 def block_candidates(
@@ -326,7 +313,7 @@ def block_candidates(
     centres: np.ndarray,
 ) -> Candidates:
     """Each topic's most central distinct documents of one block (similarity to its topic's centre)."""
-    from ..topics import N_CANDIDATES
+    from ..topics import N_CANDIDATES, first_distinct
 
     topics = np.asarray(topics, dtype=np.int64)
     trow = _topic_rows(topics, topic_ids)
@@ -341,17 +328,10 @@ def block_candidates(
     bounds = np.flatnonzero(np.r_[True, trow[order][1:] != trow[order][:-1]]) if len(order) else np.zeros(0, int)
     ends = [*bounds[1:].tolist(), len(order)]
     for first, stop in zip(bounds.tolist(), ends):
-        seen: set[str] = set()
-        picked = []
-        for i in order[first:stop]:
-            text = texts[i]
-            if text in seen or not text.strip():
-                continue
-            seen.add(text)
-            picked.append((float(sims[i]), int(rows[i]), text, vectors[i]))
-            if len(picked) == N_CANDIDATES:
-                break
-        out.by_topic[int(topic_ids[trow[order[first]]])] = picked
+        picked = first_distinct(order[first:stop], texts, N_CANDIDATES)
+        out.by_topic[int(topic_ids[trow[order[first]]])] = [
+            (float(sims[i]), int(rows[i]), texts[i], vectors[i]) for i in picked
+        ]
     return out
 
 

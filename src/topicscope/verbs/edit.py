@@ -38,7 +38,6 @@ from .._validation import check_int, check_labels, check_n_gram_range
 from ..components import FittedComponents
 from ..exceptions import InputError
 from ..neighbors import (
-    NO_TOPIC,
     index_vectors,
     neighbor_shares,
     normalise_rows,
@@ -47,16 +46,17 @@ from ..neighbors import (
 )
 from ..state import TopicState, Words, copy_state
 from ..topics import (
-    CORE_SHARE,
     N_REPRESENTATIVE,
     Describer,
+    agreeing,
     central_documents,
     combine_topics,
     core_documents,
+    core_of,
     default_name,
     fit_on_state,
     merge_topic_groups,
-    pool_candidates,
+    pool_topics,
     relabel_documents,
     remap_topics,
     state_evidence,
@@ -453,8 +453,7 @@ def update_topics(
 
 def new_vectorizer(vectorizer_model: Any, n_gram_range: Any) -> Any:
     """An unfitted copy of ``vectorizer_model``, else the default vectorizer with ``n_gram_range``, else None."""
-    from ..components import unfitted_copy
-    from ..vectorize import default_vectorizer
+    from ..components import vectorizer_of
 
     if vectorizer_model is not None:
         if not all(callable(getattr(vectorizer_model, m, None)) for m in ("fit_transform", "build_analyzer")):
@@ -462,10 +461,11 @@ def new_vectorizer(vectorizer_model: Any, n_gram_range: Any) -> Any:
                 "vectorizer_model must be a scikit-learn style vectorizer (fit_transform, build_analyzer, "
                 f"get_feature_names_out), e.g. CountVectorizer; got {type(vectorizer_model).__name__}"
             )
-        return unfitted_copy(vectorizer_model)
-    if n_gram_range is None:
+    elif n_gram_range is None:
         return None
-    return default_vectorizer(check_n_gram_range(n_gram_range))
+    else:
+        n_gram_range = check_n_gram_range(n_gram_range)
+    return vectorizer_of(vectorizer_model, n_gram_range)
 
 
 def new_ctfidf(ctfidf_model: Any) -> ClassTfidfTransformer | None:
@@ -532,15 +532,7 @@ def counted_documents(state: TopicState, graph: tuple[np.ndarray, np.ndarray] | 
     if graph is not None:
         return core_documents(graph[0], state.doc_topics)
     neighbours = state.neighbor_topics[:, 1:] if state.neighbor_topics.ndim == 2 else np.zeros((n, 0))
-    valid = neighbours != NO_TOPIC
-    agree = ((neighbours == state.doc_topics[:, None]) & valid).sum(axis=1) >= CORE_SHARE * np.maximum(
-        valid.sum(axis=1), 1
-    )
-    for topic in np.unique(state.doc_topics):
-        members = state.doc_topics == topic
-        if not agree[members].any():
-            agree[members] = True
-    return agree
+    return core_of(agreeing(neighbours, state.doc_topics), state.doc_topics)
 
 
 def _relabel(state: TopicState, topics: np.ndarray, documents: list[str]) -> tuple[bool, Any]:
@@ -601,19 +593,9 @@ def _relabel(state: TopicState, topics: np.ndarray, documents: list[str]) -> tup
 
 def _pool(state: TopicState, old: TopicState, forward: dict[int, int]) -> None:
     """Central documents of whole topics relabelled: their candidates pooled and re-ranked."""
-    cand_docs: dict[int, list[str]] = {}
-    cand_emb: dict[int, np.ndarray] = {}
-    rep_docs: dict[int, list[str]] = {}
-    for row, n in enumerate(map(int, state.topic_ids)):
-        parts = [t for t in map(int, old.topic_ids) if forward.get(t) == n]
-        docs = [d for t in parts for d in old.candidate_docs.get(t, [])]
-        vecs = [old.candidate_embeddings[t] for t in parts if len(old.candidate_embeddings.get(t, ()))]
-        if docs and vecs:
-            cand_docs[n], cand_emb[n] = pool_candidates(docs, np.concatenate(vecs), state.topic_embeddings[row])
-            rep_docs[n] = cand_docs[n][:N_REPRESENTATIVE]
-        else:
-            rep_docs[n] = [d for t in parts for d in old.representative_docs.get(t, [])][:N_REPRESENTATIVE]
-    state.candidate_docs, state.candidate_embeddings, state.representative_docs = cand_docs, cand_emb, rep_docs
+    parts = [[t for t in map(int, old.topic_ids) if forward.get(t) == n] for n in map(int, state.topic_ids)]
+    pooled = pool_topics(old, parts, state.topic_ids, state.topic_embeddings)
+    state.candidate_docs, state.candidate_embeddings, state.representative_docs = pooled
 
 
 def updated_state(

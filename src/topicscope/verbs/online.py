@@ -41,7 +41,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._validation import check_int
-from ..components import FittedComponents, unfitted_copy
+from ..components import FittedComponents, ctfidf_of, unfitted_copy
 from ..exceptions import InputError
 from ..neighbors import DEFAULT_K, NO_TOPIC, exact_search, index_vectors, normalise_rows
 from ..settings import FitSettings
@@ -54,7 +54,7 @@ from ..topics import (
     combine_topics,
     pool_candidates,
 )
-from ..vectorize import ClassTfidfTransformer, class_term_counts
+from ..vectorize import class_term_counts
 from ..vectorize.online import OnlineCountVectorizer
 
 __all__ = [
@@ -144,7 +144,7 @@ def start_online(settings: FitSettings, index_rows_per_topic: int | None = None)
         reducer=unfitted_copy(settings.umap_model),
         clusterer=unfitted_copy(settings.hdbscan_model),
         vectorizer=unfitted_copy(vec) if vec is not None else OnlineCountVectorizer(),
-        ctfidf=unfitted_copy(ctf) if ctf is not None else ClassTfidfTransformer(),
+        ctfidf=ctfidf_of(ctf),
         rng=np.random.default_rng(settings.random_state),
         index_rows_per_topic=int(cap),
     )
