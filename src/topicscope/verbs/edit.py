@@ -72,6 +72,12 @@ if TYPE_CHECKING:
 NO_IMAGES = "images are not supported by topicscope; got images= (pass images=None)"
 
 
+def refuse_images(images: Any) -> None:
+    """BERTopic's ``images=`` argument: accepted in the signatures, refused when given."""
+    if images is not None:
+        raise InputError(NO_IMAGES)
+
+
 # ---------------------------------------------------------------------------------------------- shared
 @dataclass(frozen=True)
 class Edited:
@@ -160,8 +166,7 @@ def _check_known(ids: list[int], state: TopicState, name: str) -> None:
 # ------------------------------------------------------------------------------------------------ merge
 def merge_topics(view: ModelView, docs: Sequence[str] | None, topics_to_merge: Any, images: Any = None) -> Edited:
     """BERTopic's ``merge_topics``: ``docs`` are checked when given (not needed); see ``merged_state``."""
-    if images is not None:
-        raise InputError(NO_IMAGES)
+    refuse_images(images)
     state = view.state()
     if docs is not None:
         view.training_docs(docs)
@@ -408,8 +413,7 @@ def update_topics(
     from ..topics import check_representation_model
     from ..vectorize import fit_doc_term, text_fingerprint
 
-    if images is not None:
-        raise InputError(NO_IMAGES)
+    refuse_images(images)
     state = view.state()
     documents = view.training_docs(docs)
     top_n_words = check_int(top_n_words, "top_n_words", minimum=1)

@@ -33,7 +33,7 @@ from .distribution import (
     embedding_similarity,
     model_distributions,
 )
-from .edit import NO_IMAGES
+from .edit import refuse_images
 
 if TYPE_CHECKING:
     from .view import ModelView
@@ -57,8 +57,7 @@ def reduce_outliers(
     Everything is checked before anything is scored; topics without -1 come back unchanged (with a
     logged note).
     """
-    if images is not None:
-        raise InputError(NO_IMAGES)
+    refuse_images(images)
     state = view.state()
     name = check_strategy(strategy)
     docs = check_documents(documents, allow_empty=True)

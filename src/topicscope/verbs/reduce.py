@@ -24,10 +24,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._validation import check_int
-from ..exceptions import InputError
 from ..state import TopicState, copy_state
 from ..topics import Describer, merge_topic_groups
-from .edit import NO_IMAGES, Edited, end_stream
+from .edit import Edited, end_stream, refuse_images
 
 if TYPE_CHECKING:
     from .view import ModelView
@@ -38,8 +37,7 @@ AUTO_MIN_SIMILARITY = 0.5
 def reduce_topics(view: ModelView, docs: Any = None, nr_topics: int | str = 20, images: Any = None) -> Edited:
     """BERTopic's ``reduce_topics``: ``docs`` are checked when given (not needed); ``reduce_topics(10)``
     (the number alone, or "auto") works too."""
-    if images is not None:
-        raise InputError(NO_IMAGES)
+    refuse_images(images)
     if isinstance(docs, (int, np.integer, str)) and not isinstance(docs, bool):
         docs, nr_topics = None, docs  # reduce_topics(10) / reduce_topics("auto")
     state = view.state()
