@@ -240,6 +240,21 @@ def test_params_stored_verbatim_and_import_is_lazy():
     assert out.stdout.strip() == "False"
 
 
+@pytest.mark.parametrize("cls", [LlamaCPP, OpenAI])
+def test_every_base_parameter_reaches_the_backend(cls):
+    """Each backend repeats the base signature and passes all of it on (``_base_args``), stored as given."""
+    from topicscope.llm.base import LLMLabeler
+
+    base = [p for p in inspect.signature(LLMLabeler.__init__).parameters if p != "self"]
+    own = inspect.signature(cls.__init__).parameters
+    assert set(base) <= set(own)
+    marker = {name: object() for name in base}
+    first = next(n for n in own if n != "self")
+    rep = cls("m", **{k: v for k, v in marker.items() if k != first})
+    params = rep.get_params()
+    assert all(params[k] is v for k, v in marker.items() if k != first)
+
+
 def test_missing_model_file(bbc, tmp_path):
     path = tmp_path / "nowhere" / "model.gguf"
     with pytest.raises(ModelNotFoundError, match=r"model\.gguf"):

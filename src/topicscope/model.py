@@ -175,14 +175,20 @@ class TopicModel(
         name = "embedding_model output"
         return index_vectors(check_embeddings(emb, len(docs), name=name, dim=dim), name=name)
 
+    def _ctfidf(self, stages: FittedComponents | None = None) -> Any:
+        """The fitted c-TF-IDF model (of ``stages`` when given), or the one a fit would use."""
+        from .pipeline.fit import make_ctfidf
+
+        stages = stages if stages is not None else getattr(self, "stages_", None)
+        return getattr(stages, "ctfidf", None) or make_ctfidf(self.settings())
+
     def _describer(self, stages: FittedComponents | None = None) -> Describer:
         """The components that describe topics, for verbs that change them (reduce, merge, online)."""
-        from .pipeline.fit import make_ctfidf, make_describer
+        from .pipeline.fit import make_describer
 
-        settings = self.settings()
         stages = stages if stages is not None else getattr(self, "stages_", None)
-        ctfidf = getattr(stages, "ctfidf", None) or make_ctfidf(settings)
-        return make_describer(settings, ctfidf, getattr(stages, "vectorizer", None), self._embed_fn())
+        ctfidf = self._ctfidf(stages)
+        return make_describer(self.settings(), ctfidf, getattr(stages, "vectorizer", None), self._embed_fn())
 
     def fit(self, documents: Sequence[str], embeddings: Any = None, y: Any = None) -> TopicModel:
         """Fit the model on ``documents`` (with precomputed ``embeddings``; ``y`` for (semi-)supervised use)."""
@@ -387,7 +393,7 @@ class TopicModel(
 
         ``embedding_model`` is the merged model's (default: the first model's).
         """
-        from .pipeline.fit import embed_function, make_ctfidf, make_describer
+        from .pipeline.fit import embed_function, make_describer
         from .verbs.merge import check_models, merge_states
 
         models, threshold = check_models(cls, models, min_similarity)
@@ -402,7 +408,7 @@ class TopicModel(
             reducer=None,
             clusterer=None,
             vectorizer=getattr(first_stages, "vectorizer", None),
-            ctfidf=getattr(first_stages, "ctfidf", None) or make_ctfidf(settings),
+            ctfidf=first._ctfidf(),
         )
         # The first model's embedder is shared (its embedding model loads at most once).
         embedder = first.embedder() if embedding_model is None else merged.embedder()
@@ -427,7 +433,7 @@ class TopicModel(
         same batch can be passed again.
         """
         from .pipeline.fit import check_params
-        from .verbs.online import OnlineStages, check_online_params, online_update, start_online
+        from .verbs.online import check_online_params, continued_stream, online_update, start_online
 
         if y is not None:
             raise InputError("y is not supported by partial_fit (online clustering takes no labels); got labels")
@@ -435,18 +441,13 @@ class TopicModel(
             docs = check_documents(documents)
             state: TopicState | None = getattr(self, "state_", None)
             stages = getattr(self, "stages_", None)
-            if state is not None and not isinstance(stages, OnlineStages):
-                raise InputError(
-                    "partial_fit continues a model built with partial_fit; this model was fitted with fit(), "
-                    "loaded from disk or reduced with reduce_topics (which ends an online stream), so its stages "
-                    "cannot learn online: start from a new TopicModel"
-                )
-            if state is None:
+            if state is not None:
+                stages = continued_stream(stages)
+            else:
                 settings = self.settings()
                 check_online_params(settings)
                 check_params(settings)  # no document count: a batch may be smaller than min_topic_size
                 stages = start_online(settings, index_rows_per_topic)
-            assert isinstance(stages, OnlineStages)  # a new stream, or the checked continuation above
             emb = self._embed_documents(docs, embeddings, dim=None if state is None else state.embedding_dim)
             # The batch is learnt on copies (online_update leaves state and stages as they were); the
             # model takes them only once the topics are described, so a call that raises changes nothing.

@@ -12,6 +12,7 @@ lock; the fitted attributes are assigned together, under a lock, when a call end
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import threading
 from collections import OrderedDict
@@ -135,6 +136,17 @@ class LLMLabeler(BaseRepresentation):
         self.stop = stop
         self.generation_kwargs = generation_kwargs
         self.max_label_length = max_label_length
+
+    @classmethod
+    def _base_args(cls, values: dict[str, Any]) -> dict[str, Any]:
+        """The base class's parameters out of a subclass's ``locals()``.
+
+        A subclass repeats the base parameters in its own signature (BERTopic's argument order,
+        scikit-learn's ``get_params``) and passes them on with
+        ``super().__init__(**self._base_args(locals()))``, so a new base parameter is not forwarded by hand.
+        """
+        names = [name for name in inspect.signature(LLMLabeler.__init__).parameters if name != "self"]
+        return {name: values[name] for name in names}
 
     # ------------------------------------------------------------------ backend hooks
     def _generate(self, prompt: str, system_prompt: str | None, session: Any = None) -> str:  # pragma: no cover

@@ -103,20 +103,7 @@ class LlamaCPP(LLMLabeler):
         llama_kwargs: dict[str, Any] | None = None,
         extra_buffers: bool | None = None,
     ) -> None:
-        super().__init__(
-            prompt=prompt,
-            system_prompt=system_prompt,
-            nr_docs=nr_docs,
-            diversity=diversity,
-            doc_length=doc_length,
-            tokenizer=tokenizer,
-            max_tokens=max_tokens,
-            temperature=temperature,
-            seed=seed,
-            stop=stop,
-            generation_kwargs=generation_kwargs,
-            max_label_length=max_label_length,
-        )
+        super().__init__(**self._base_args(locals()))
         self.model = model
         self.pipeline_kwargs = pipeline_kwargs
         self.n_ctx = n_ctx

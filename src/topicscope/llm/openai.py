@@ -215,20 +215,7 @@ class OpenAI(LLMLabeler):
         max_concurrency: int = 4,
         chat: bool = True,
     ) -> None:
-        super().__init__(
-            prompt=prompt,
-            system_prompt=system_prompt,
-            nr_docs=nr_docs,
-            diversity=diversity,
-            doc_length=doc_length,
-            tokenizer=tokenizer,
-            max_tokens=max_tokens,
-            temperature=temperature,
-            seed=seed,
-            stop=stop,
-            generation_kwargs=generation_kwargs,
-            max_label_length=max_label_length,
-        )
+        super().__init__(**self._base_args(locals()))
         self.client = client
         self.model = model
         self.generator_kwargs = generator_kwargs

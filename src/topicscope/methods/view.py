@@ -12,6 +12,7 @@ class ViewMethods(ModelHooks):
         return ModelView(
             state=self._state,
             describer=self._describer,
+            ctfidf=self._ctfidf,
             training_docs=self._training_docs,
             vectorizer=self._vectorizer,
             doc_term=self._doc_term,

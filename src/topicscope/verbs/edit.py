@@ -64,7 +64,7 @@ from ..topics import (
     topic_means,
 )
 from ..vectorize import ClassTfidfTransformer, class_term_counts
-from .online import OnlineStages
+from .online import end_stream
 
 if TYPE_CHECKING:
     from .view import ModelView
@@ -89,16 +89,6 @@ class Edited:
     state: TopicState
     stages: FittedComponents | None
     probabilities: np.ndarray | None
-
-
-def end_stream(stages: FittedComponents | None) -> FittedComponents | None:
-    """``stages`` without an online stream's running totals, which are keyed by the old topics.
-
-    After a verb that changed the topics or their counts, ``partial_fit`` cannot continue (it says so).
-    """
-    if isinstance(stages, OnlineStages):
-        return FittedComponents(reducer=None, clusterer=None, vectorizer=stages.vectorizer, ctfidf=stages.ctfidf)
-    return stages
 
 
 def edited(
@@ -430,7 +420,7 @@ def update_topics(
         vectorizer = getattr(old, "vectorizer", None)
         if new_topics is not None:
             doc_term = partial(view.doc_term, documents)  # counted only if a topic is split
-    ctfidf = new_ctfidf(ctfidf_model) or view.describer().ctfidf
+    ctfidf = new_ctfidf(ctfidf_model) or view.ctfidf()
     stages = FittedComponents(
         reducer=getattr(old, "reducer", None),
         clusterer=getattr(old, "clusterer", None),

@@ -71,7 +71,7 @@ def hierarchical_topics(
         view.training_docs(docs)
     return hierarchy_table(
         state,
-        view.describer().ctfidf,
+        view.ctfidf(),
         use_ctfidf=bool(use_ctfidf),
         linkage_function=linkage_function,
         distance_function=distance_function,

@@ -81,6 +81,31 @@ class OnlineStages(FittedComponents):
     reducer_fitted: bool = False  # a reducer without partial_fit is fitted on the first batch only
 
 
+def continued_stream(stages: FittedComponents | None) -> OnlineStages:
+    """The stream a fitted model's ``partial_fit`` continues; an error naming the way out when it has none.
+
+    A model fitted with ``fit()``, loaded from disk, or edited by a verb that changed its topics or counts
+    (``end_stream``) has no running totals to continue.
+    """
+    if not isinstance(stages, OnlineStages):
+        raise InputError(
+            "partial_fit continues a model built with partial_fit; this model was fitted with fit(), "
+            "loaded from disk or reduced with reduce_topics (which ends an online stream), so its stages "
+            "cannot learn online: start from a new TopicModel"
+        )
+    return stages
+
+
+def end_stream(stages: FittedComponents | None) -> FittedComponents | None:
+    """``stages`` without an online stream's running totals, which are keyed by the old topics.
+
+    After a verb that changed the topics or their counts, ``partial_fit`` cannot continue (it says so).
+    """
+    if isinstance(stages, OnlineStages):
+        return FittedComponents(reducer=None, clusterer=None, vectorizer=stages.vectorizer, ctfidf=stages.ctfidf)
+    return stages
+
+
 def _incremental(component: Any, name: str, suggestion: str) -> Any:
     if component is None:
         raise InputError(

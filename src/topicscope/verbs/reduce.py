@@ -26,7 +26,8 @@ import scipy.sparse as sp
 from .._validation import check_int
 from ..state import TopicState, copy_state
 from ..topics import Describer, merge_topic_groups
-from .edit import Edited, end_stream, refuse_images
+from .edit import Edited, refuse_images
+from .online import end_stream
 
 if TYPE_CHECKING:
     from .view import ModelView

@@ -34,6 +34,7 @@ class ModelView:
     * ``state()``: the fitted state (``NotFittedError`` before fit);
     * ``describer(stages=None)``: the components that turn class-term counts into words and names
       (with ``stages``, those of other fitted components);
+    * ``ctfidf()``: the fitted c-TF-IDF model alone (or the one a fit would use), no embedder resolved;
     * ``training_docs(docs)``: ``docs`` checked to be the training documents (as many, as strings);
     * ``vectorizer()``: the fitted vectorizer (for a model that has none, the one it would use);
     * ``doc_term(docs)``: the documents' term counts over the fitted vocabulary (fit's own matrix
@@ -47,6 +48,7 @@ class ModelView:
 
     state: Callable[[], TopicState]
     describer: Callable[..., Describer]
+    ctfidf: Callable[[], Any]
     training_docs: Callable[[Any], list[str]]
     vectorizer: Callable[[], Any]
     doc_term: Callable[[list[str]], sp.csr_matrix]

@@ -172,7 +172,7 @@ def visualize_hierarchy(
     if hierarchical_topics is None and len(model_topics(state)) >= 2:
         hierarchical_topics = hierarchy_table(
             state,
-            view.describer().ctfidf,
+            view.ctfidf(),
             use_ctfidf=check_flag(use_ctfidf, "use_ctfidf"),
             linkage_function=linkage_function,
             distance_function=distance_function,
