@@ -73,7 +73,7 @@ class LLMResponseError(LLMError):
 
 
 #: The extras of ``pyproject.toml``'s ``[project.optional-dependencies]`` (a test keeps them in sync).
-EXTRAS: tuple[str, ...] = ("parquet", "llm", "test", "bench", "viz", "dask", "datamap")
+EXTRAS: tuple[str, ...] = ("parquet", "sentence-transformers", "llm", "test", "bench", "viz", "dask", "datamap")
 
 
 def missing_extra(package: str, extra: str | None, exc: ImportError) -> MissingDependencyError:

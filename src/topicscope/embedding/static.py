@@ -51,7 +51,7 @@ class StaticEmbedder:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - core dependency
-            raise missing_extra("sentence-transformers", None, exc) from exc
+            raise missing_extra("sentence-transformers", "sentence-transformers", exc) from exc
         from tokenizers import Tokenizer
 
         tok = Tokenizer.from_file(tokenizer_path)
