@@ -7,7 +7,8 @@
     python benchmarks/run.py --parts C --merge    # rerun C, keep A and B from BENCHMARKS.json, rewrite both
     python benchmarks/run.py --parts C --limit 2000   # part C on samples of 2,000 documents: a smoke test
 
-Parts: A, B, C, D; C's sections: warm (fit), fit_transform, transform (new documents), cold, embedding;
+Parts: R (raw text: benchmarks/raw_text.py), A, B, C, D; C's sections: warm (fit), fit_transform,
+transform (new documents), cold, embedding;
 D: the analysis verbs (benchmarks/verbs.py); E: plots and the report (benchmarks/seeing.py); F: scale
 (benchmarks/scale_part.py: about an hour).
 A run of every part without --limit writes BENCHMARKS.md / BENCHMARKS.json at the project root; any
@@ -33,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 ROOT = Path(__file__).resolve().parents[1]
 C_SECTIONS = ("warm", "fit_transform", "transform", "cold", "embedding")
-ALL_SECTIONS = ("A", "B", *(f"C_{s}" for s in C_SECTIONS), "D", "E", "F")
+ALL_SECTIONS = ("R", "A", "B", *(f"C_{s}" for s in C_SECTIONS), "D", "E", "F")
 
 
 def _machine() -> str:
@@ -63,14 +64,14 @@ def parse_parts(spec: str) -> list[str]:
     """``"A,C"`` -> the section keys to run, in report order; ``C`` stands for its five sections."""
     wanted: set[str] = set()
     for token in (t.strip() for t in spec.split(",") if t.strip()):
-        if token.upper() in ("A", "B", "D", "E", "F"):
+        if token.upper() in ("R", "A", "B", "D", "E", "F"):
             wanted.add(token.upper())
         elif token.upper() == "C":
             wanted.update(f"C_{s}" for s in C_SECTIONS)
         elif token.lower() in C_SECTIONS:
             wanted.add(f"C_{token.lower()}")
         else:
-            raise SystemExit(f"--parts: expected A, B, C, D, E, F or one of {', '.join(C_SECTIONS)}; got {token!r}")
+            raise SystemExit(f"--parts: expected R, A, B, C, D, E, F or one of {', '.join(C_SECTIONS)}; got {token!r}")
     return [s for s in ALL_SECTIONS if s in wanted]
 
 
@@ -231,6 +232,27 @@ def render(raw: dict, meta: dict) -> tuple[str, list[str]]:
         )
     ]
     verdicts: list[str] = []
+    if "R" in raw:
+        import raw_text
+
+        verdicts += raw_text.verdicts_r(raw["R"])
+        sections.append(
+            "## R. From raw text: what users call\n\n`fit_transform(docs)` with no `embeddings=` on either side, "
+            "each library in its own process, warmed up on 300 other documents first. BERTopic: its defaults with "
+            "`SentenceTransformer(<the packaged all-MiniLM-L6-v2 folder>)`, its documented default model; "
+            "topicscope: its defaults. `embed_share`: the share of `fit_s` spent in the embedding model's "
+            "entry point; `peak_mib`: the process's peak resident memory, warm-up included; `nmi_own_embeddings`: "
+            "topicscope's defaults on the packaged MiniLM's own (sentence-transformers) embeddings of the same "
+            "documents. Targets (issue 21): >= 5x BERTopic's wall time, NMI >= BERTopic's and within 0.01 of "
+            "`nmi_own_embeddings`.\n\n"
+            + table(
+                raw["R"],
+                [
+                    *("corpus", "n_docs", "lib", "fit_s", "embed_share", "peak_mib"),
+                    *("n_topics", "outliers", "nmi", "nmi_own_embeddings"),
+                ],
+            )
+        )
     if "A" in raw:
         summary, v = summarise_a(raw["A"])
         verdicts += v
@@ -424,7 +446,11 @@ def main() -> None:
                 meta["kept"][key] = when
     lim = {"limit": args.limit}
     for key in run:
-        if key == "A":
+        if key == "R":
+            import raw_text
+
+            raw[key] = raw_text.part_r(log=log, **lim)
+        elif key == "A":
             kw = {"nr_topics": (10, 30, 50), "seeds": (0,)} if args.quick else {}
             raw[key] = quality.part_a(log=log, **kw)
         elif key == "B":
