@@ -26,9 +26,9 @@ import scipy.sparse as sp
 
 from conftest import load_corpus
 from topicscope import TopicModel
+from topicscope._neighbors import NeighborIndex, index_vectors
 from topicscope.context import BaseRepresentation, TopicContext, Words
 from topicscope.exceptions import InputError
-from topicscope.neighbors import NeighborIndex, index_vectors
 
 N_FIT = 600
 ONLINE_BATCH = 300

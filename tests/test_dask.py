@@ -21,9 +21,9 @@ from sklearn.feature_extraction.text import CountVectorizer
 from conftest import assert_same_state, load_corpus
 from topicscope import TopicModel
 from topicscope import distributed as tsd
+from topicscope._neighbors import index_vectors
 from topicscope.embedding import resolve_embedder
 from topicscope.exceptions import InputError
-from topicscope.neighbors import index_vectors
 from topicscope.vectorize import grouped_counts
 
 SAMPLE = 1000

@@ -17,11 +17,11 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from conftest import load_corpus
 from topicscope import TopicModel
+from topicscope._neighbors import index_vectors, normalise_rows
+from topicscope._topics import core_documents, remap_topics
 from topicscope.clustering import LabelsGiven
 from topicscope.exceptions import InputError
-from topicscope.neighbors import index_vectors, normalise_rows
 from topicscope.reduction import Identity
-from topicscope.topics import core_documents, remap_topics
 from topicscope.vectorize import ClassTfidfTransformer, class_term_counts, top_words
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from topicscope._neighbors import exact_search
+from topicscope._topics import core_documents
 from topicscope.clustering.graph import GraphCommunities, dissolve_small, steer_with_labels
 from topicscope.exceptions import InputError
-from topicscope.neighbors import exact_search
 from topicscope.pipeline import harmonise_duplicates, order_by_size
-from topicscope.topics import core_documents
 
 
 def _blobs(n_per: int = 60, dim: int = 16, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -81,7 +81,7 @@ def test_label_steering_never_builds_a_dense_label_matrix():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(12_000, 16)).astype(np.float32)
     X /= np.linalg.norm(X, axis=1, keepdims=True)
-    from topicscope.neighbors import NeighborIndex
+    from topicscope._neighbors import NeighborIndex
 
     idx, sim = NeighborIndex(X).graph(5)
     for unlabelled in (3, 5):  # 8,000 labelled (exact search) and 9,600 (the HNSW index)

@@ -25,9 +25,9 @@ from sklearn.decomposition import PCA
 from sklearn.feature_extraction.text import CountVectorizer
 
 from topicscope import TopicModel
+from topicscope._neighbors import index_vectors
 from topicscope.context import BaseRepresentation
 from topicscope.exceptions import InputError, PersistenceError
-from topicscope.neighbors import index_vectors
 from topicscope.persistence import checks as persistence_checks
 from topicscope.state import ZeroShotInfo
 

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from topicscope.neighbors import NeighborIndex, exact_search, index_vectors, normalise_rows
+from topicscope._neighbors import NeighborIndex, exact_search, index_vectors, normalise_rows
 
 
 def _unit(n: int, dim: int = 24, seed: int = 0) -> np.ndarray:

@@ -12,8 +12,9 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from conftest import assert_same_state, load_corpus
 from topicscope import TopicModel
+from topicscope._neighbors import GRAPH_K, NO_TOPIC, NeighborIndex, index_vectors, normalise_rows
+from topicscope._topics import CORE_SHARE
 from topicscope.exceptions import InputError
-from topicscope.neighbors import GRAPH_K, NO_TOPIC, NeighborIndex, index_vectors, normalise_rows
 from topicscope.pipeline.sampling import (
     DEFAULT_FIT_SAMPLE_SIZE,
     add_totals,
@@ -26,7 +27,6 @@ from topicscope.pipeline.sampling import (
     sample_plan,
     topic_centres,
 )
-from topicscope.topics import CORE_SHARE
 
 SAMPLE = 800
 

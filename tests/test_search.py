@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from topicscope import TopicModel
+from topicscope._neighbors import normalise_rows
 from topicscope.exceptions import InputError
-from topicscope.neighbors import normalise_rows
 
 
 class Lookup:

@@ -272,7 +272,7 @@ def cmd_corpus(args: argparse.Namespace) -> None:
 def _corpus_topics(model: Any, docs: list[str], embeddings: str | None) -> list[int] | None:
     """None when ``docs`` are the model's training documents (their topics are known), else their topics
     from ``transform`` (with ``--embeddings`` when given)."""
-    from .topics import training_topics
+    from ._topics import training_topics
 
     if training_topics(model.state_, docs) is not None:
         return None

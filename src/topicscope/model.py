@@ -10,21 +10,21 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from ._components import FittedComponents
 from ._logging import logger, stage, verbose_logging
+from ._neighbors import index_vectors, neighbor_shares, report_probabilities
+from ._topics import Describer
 from ._validation import check_documents, check_embeddings, check_labels
 from .clustering import is_classifier_like
-from .components import FittedComponents
 from .embedding import Embedder, resolve_embedder
 from .exceptions import InputError, NotFittedError
 from .methods.inspection import InspectionMethods
 from .methods.report import ReportMethods
 from .methods.verbs import VerbMethods
 from .methods.viz import VizMethods
-from .neighbors import index_vectors, neighbor_shares, report_probabilities
 from .pipeline.assign import assign_documents
 from .settings import DEFAULT_FIT_SAMPLE_SIZE, FitSettings
 from .state import TopicState
-from .topics import Describer
 
 
 class TopicModel(
@@ -167,7 +167,7 @@ class TopicModel(
         return embed_function(self.embedder())
 
     def _embed_documents(self, docs: list[str], embeddings: Any, *, dim: int | None = None) -> np.ndarray:
-        """Unit rows at the precision of the neighbour index (see ``neighbors.index_vectors``)."""
+        """Unit rows at the precision of the neighbour index (see ``_neighbors.index_vectors``)."""
         if embeddings is not None:
             return index_vectors(check_embeddings(embeddings, len(docs), dim=dim))
         with stage("embedding", verbose=bool(self.verbose)):
@@ -270,8 +270,8 @@ class TopicModel(
         )
 
     def _training_topics(self, docs: list[str]) -> np.ndarray | None:
-        """The training topics when ``docs`` are the training documents, else None (``topics.training_topics``)."""
-        from .topics import training_topics
+        """The training topics when ``docs`` are the training documents, else None (``_topics.training_topics``)."""
+        from ._topics import training_topics
 
         return training_topics(self._state(), docs)
 

@@ -89,7 +89,7 @@ class TopicState:
     @property
     def neighbor_index(self) -> Any:
         """The neighbour index over ``index_embeddings`` (built on first use, never saved)."""
-        from .neighbors import NeighborIndex, index_vectors
+        from ._neighbors import NeighborIndex, index_vectors
 
         with _INDEX_LOCK:  # two threads transforming at once share one index
             index = self._neighbor_index

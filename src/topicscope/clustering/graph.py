@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
+from .._neighbors import NeighborIndex, normalise_rows
 from .._validation import check_float, check_int
 from ..exceptions import InputError, missing_extra
-from ..neighbors import NeighborIndex, normalise_rows
 
 
 def leiden_membership(idx: np.ndarray, sim: np.ndarray, *, resolution: float, random_state: int | None) -> np.ndarray:

@@ -31,7 +31,7 @@ from . import partitions as P
 from .inputs import partitions_of
 
 if TYPE_CHECKING:
-    from ..components import FittedComponents
+    from .._components import FittedComponents
     from ..model import TopicModel
     from ..settings import FitSettings
     from ..state import TopicState
@@ -261,7 +261,7 @@ def _fit_sample(
     """The fitted (state, stages) of more than ``fit_sample_size`` documents (the stages 2 to 5 above)."""
     from dask import delayed
 
-    from ..neighbors import index_vectors
+    from .._neighbors import index_vectors
     from ..pipeline.fit import SampleSteps, fit_on_sample, make_vectorizer
     from ..pipeline.sampling import Assigned, Candidates, SamplePlan, TopicTotals, concat_assigned, draw_sample
     from .vocabulary import check_vectorizer, fitted_vectorizer, fix_vocabulary, given_vocabulary
@@ -343,7 +343,7 @@ def _fingerprint(run: Run, prepared: list[Any]) -> str:
 
 def probabilities(state: Any) -> np.ndarray:
     """Each document's probability of its own topic (as ``fit_transform`` reports it), block by block."""
-    from ..neighbors import neighbor_shares, report_probabilities
+    from .._neighbors import neighbor_shares, report_probabilities
 
     out = np.zeros(len(state.doc_topics), dtype=np.float64)
     for start in range(0, len(out), _PROBABILITY_ROWS):

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 from distributed.diagnostics.plugin import WorkerPlugin
 
+from .._neighbors import unit_float16
 from ..exceptions import InputError
-from ..neighbors import unit_float16
 from ..pipeline.sampling import (
     Assigned,
     Candidates,
@@ -211,7 +211,7 @@ def size_of(part: Part) -> tuple[int, int]:
 
 def vectors(part: Part) -> np.ndarray:
     """The partition's unit vectors at the neighbour index's precision (row by row: block-independent)."""
-    from ..neighbors import index_vectors
+    from .._neighbors import index_vectors
 
     return index_vectors(part.embeddings)
 

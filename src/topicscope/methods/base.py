@@ -8,9 +8,9 @@ if TYPE_CHECKING:
     import numpy as np
     import scipy.sparse as sp
 
+    from .._topics import Describer
     from ..embedding import Embedder
     from ..state import TopicState
-    from ..topics import Describer
 
 
 class ModelHooks:

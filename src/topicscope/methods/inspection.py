@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from .._components import FittedComponents
+from .._neighbors import neighbor_shares
 from .._validation import check_int
-from ..components import FittedComponents
 from ..exceptions import InputError
-from ..neighbors import neighbor_shares
 from .base import ModelHooks
 
 

@@ -16,7 +16,7 @@ from ..verbs import distribution, edit, hierarchy, outliers, over_time, reduce, 
 from .view import ViewMethods
 
 if TYPE_CHECKING:
-    from ..components import FittedComponents
+    from .._components import FittedComponents
 
 Model = TypeVar("Model", bound="VerbMethods")
 

@@ -32,16 +32,16 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._logging import logger
+from .._neighbors import NO_TOPIC
 from ..embedding.backends import UnavailableEmbedder, embedding_reference, is_hub_name
 from ..exceptions import InputError, PersistenceError
-from ..neighbors import NO_TOPIC
 from ..state import TopicState
 from ..vectorize.vocabulary import analyzer_settings, rebuild_vectorizer
 from .checks import Fields, check_csr, check_topic_values, parse_json, show
 from .fields import ARRAYS_FILE, SCALAR_PARAMS, Saved, info_json, read_fields, read_vectorizer
 
 if TYPE_CHECKING:
-    from ..components import FittedComponents
+    from .._components import FittedComponents
     from ..settings import FitSettings
 
 FORMAT = "topicscope-model"
@@ -463,9 +463,9 @@ def load_model(path: Path, *, embedding_model: Any = None) -> LoadedModel:
     ``embedding_model``: the model to use; None takes the one the file names (the default model or
     a hub name), else an ``UnavailableEmbedder`` that says how to pass one.
     """
-    from ..components import FittedComponents
+    from .._components import FittedComponents
+    from .._topics import ctfidf_weights_of
     from ..pipeline.guided import seed_words
-    from ..topics import ctfidf_weights_of
     from ..vectorize import ClassTfidfTransformer
 
     meta = read_meta(path)

@@ -4,7 +4,7 @@ A document's topic distribution is the similarity-weighted share of each topic a
 nearest neighbours. For a training document those are the document itself (weight 1) and its
 nearest neighbours in the graph built at fit time, so ``fit_transform`` and
 ``get_document_info`` never search again. A new document's neighbours come from the neighbour
-index over the stored training embeddings (:mod:`topicscope.neighbors`: exact for small models,
+index over the stored training embeddings (:mod:`topicscope._neighbors`: exact for small models,
 an HNSW index above that); a new document identical to a training document takes that
 document's topic, so ``transform`` on the training documents gives back the topics of ``fit``.
 
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..neighbors import DEFAULT_K, NO_TOPIC, NeighborIndex, neighbor_shares
+from .._neighbors import DEFAULT_K, NO_TOPIC, NeighborIndex, neighbor_shares
 from ..state import TopicState
 
 EXACT_MATCH = 0.999
@@ -81,7 +81,7 @@ def classify(
     (after ``reduce_topics``). Shares are ``predict_proba``'s columns summed per topic (a one-hot
     row when the classifier has no ``predict_proba``).
     """
-    from ..topics import remap_topics
+    from .._topics import remap_topics
 
     reduced = embeddings
     if reducer is not None and callable(getattr(reducer, "transform", None)):

@@ -19,16 +19,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._components import FittedComponents, ctfidf_of, unfitted_copy, vectorizer_of
 from .._logging import logger, stage
+from .._neighbors import GRAPH_K, NeighborIndex, training_neighbors
+from .._topics import Describer, build_state, check_representation_model, core_documents, ctfidf_weights_of
 from .._validation import check_int, check_language, check_n_gram_range
 from ..clustering import LabelsGiven, default_clusterer, fit_cluster, is_classifier_like
-from ..components import FittedComponents, ctfidf_of, unfitted_copy, vectorizer_of
 from ..exceptions import InputError
-from ..neighbors import GRAPH_K, NeighborIndex, training_neighbors
 from ..reduction import default_reducer, fit_reduce
 from ..settings import FitSettings
 from ..state import TopicState, ZeroShotInfo
-from ..topics import Describer, build_state, check_representation_model, core_documents, ctfidf_weights_of
 from ..vectorize import (
     ClassTfidfTransformer,
     class_term_counts,

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from .._neighbors import normalise_rows
 from ..exceptions import InputError
-from ..neighbors import normalise_rows
 
 SEED_SHARE = 0.1
 PULL = 0.25

@@ -16,7 +16,7 @@ same answer however the rows are split into blocks:
 * representative documents are each block's top candidates per topic, merged by the same
   ranking (similarity, then row number), which gives exactly the global top.
 
-Which documents' words count for a topic (``state.class_term``, see ``topics.core_documents``):
+Which documents' words count for a topic (``state.class_term``, see ``_topics.core_documents``):
 a sample document counts when most of its graph neighbours share its topic, as in a plain fit;
 an assigned document counts when most of the sample neighbours it was assigned by share its
 topic. A topic none of whose documents count keeps all of them.
@@ -101,8 +101,8 @@ class Assigned:
 
 def sample_plan(found: Any, rows: np.ndarray, vectors: np.ndarray) -> SamplePlan:
     """The plan of a structure (``pipeline.Structure``) fitted on the sample ``rows`` (their ``vectors``)."""
-    from ..neighbors import DEFAULT_K, NeighborIndex, training_neighbors
-    from ..topics import agreeing, graph_topics
+    from .._neighbors import DEFAULT_K, NeighborIndex, training_neighbors
+    from .._topics import agreeing, graph_topics
 
     topics = found.doc_topics.astype(np.int64)
     nt, nw = training_neighbors(topics, found.graph_idx, found.graph_sim)
@@ -142,8 +142,8 @@ def _chunked(fn: Callable[[np.ndarray], tuple[np.ndarray, ...]], x: np.ndarray) 
 
 def _assign_new(plan: SamplePlan, vectors: np.ndarray, labels: np.ndarray | None) -> Assigned:
     """Topics of documents outside the sample, from their nearest sample documents (as ``transform``)."""
-    from ..neighbors import DEFAULT_K, NO_TOPIC
-    from ..topics import agreeing
+    from .._neighbors import DEFAULT_K, NO_TOPIC
+    from .._topics import agreeing
     from .assign import assign_topics, index_neighbors
     from .zeroshot import zeroshot_transform
 
@@ -178,7 +178,7 @@ def assign_block(plan: SamplePlan, vectors: np.ndarray, rows: np.ndarray, labels
     Sample documents keep what the sample fit gave them; the others are assigned. ``labels``
     (one per row) are the topics of a model whose labels are its topics.
     """
-    from ..neighbors import NO_TOPIC
+    from .._neighbors import NO_TOPIC
 
     n, width = len(rows), plan.width
     out = Assigned(
@@ -281,7 +281,7 @@ def add_totals(a: TopicTotals, b: TopicTotals) -> TopicTotals:
 
 def topic_centres(totals: TopicTotals) -> np.ndarray:
     """Each topic's L2-normalised mean embedding, from its fixed-point sum."""
-    from ..neighbors import normalise_rows
+    from .._neighbors import normalise_rows
 
     return np.asarray(normalise_rows(totals.embedding_sums.astype(np.float64)), dtype=np.float32)
 
@@ -298,7 +298,7 @@ def _top_distinct(
     items: Iterable[tuple[float, int, str, np.ndarray]], n: int
 ) -> list[tuple[float, int, str, np.ndarray]]:
     """The first ``n`` distinct non-blank texts by (similarity desc, row asc)."""
-    from ..topics import first_distinct
+    from .._topics import first_distinct
 
     ordered = sorted(items, key=lambda it: (-it[0], it[1]))
     return [ordered[i] for i in first_distinct(range(len(ordered)), [it[2] for it in ordered], n)]
@@ -313,7 +313,7 @@ def block_candidates(
     centres: np.ndarray,
 ) -> Candidates:
     """Each topic's most central distinct documents of one block (similarity to its topic's centre)."""
-    from ..topics import N_CANDIDATES, first_distinct
+    from .._topics import N_CANDIDATES, first_distinct
 
     topics = np.asarray(topics, dtype=np.int64)
     trow = _topic_rows(topics, topic_ids)
@@ -336,7 +336,7 @@ def block_candidates(
 
 
 def merge_candidates(a: Candidates, b: Candidates) -> Candidates:
-    from ..topics import N_CANDIDATES
+    from .._topics import N_CANDIDATES
 
     keys = sorted(set(a.by_topic) | set(b.by_topic))
     return Candidates({t: _top_distinct(a.by_topic.get(t, []) + b.by_topic.get(t, []), N_CANDIDATES) for t in keys})
@@ -354,8 +354,8 @@ def sampled_state(
     vocabulary: np.ndarray,
 ) -> Any:
     """The fitted state of a sample fit (``pipeline`` adds the structure's extras, words and names)."""
+    from .._topics import N_REPRESENTATIVE
     from ..state import TopicState
-    from ..topics import N_REPRESENTATIVE
 
     dim = centres.shape[1]
     cand_docs = {t: [c[2] for c in candidates.by_topic.get(int(t), [])] for t in topic_ids}

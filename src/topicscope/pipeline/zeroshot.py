@@ -162,7 +162,7 @@ def zeroshot_transform(
 
     Topic ids are ``NO_TOPIC`` where no zero-shot topic applies.
     """
-    from ..neighbors import NO_TOPIC
+    from .._neighbors import NO_TOPIC
 
     out = np.full(len(embeddings), NO_TOPIC, dtype=np.int64)
     if not len(name_embeddings) or not len(embeddings):

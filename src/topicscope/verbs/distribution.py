@@ -34,9 +34,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._logging import progress
+from .._neighbors import normalise_rows
 from .._validation import check_documents, check_float, check_int
 from ..exceptions import InputError
-from ..neighbors import normalise_rows
 from ..state import TopicState
 from ..vectorize import count_documents
 from ..vectorize.ctfidf import ctfidf_idf

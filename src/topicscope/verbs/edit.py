@@ -19,7 +19,7 @@ verb that raises leaves the model as it was. Probabilities follow the new topics
 
 Topic ids follow BERTopic: after a merge or a deletion, topics are renumbered by size (-1 stays,
 zero-shot topics first), except for models whose topics are the labels given to fit, which keep
-their ids (see ``topics.merge_topic_groups``). A topic renumbered keeps its words; a default name
+their ids (see ``_topics.merge_topic_groups``). A topic renumbered keeps its words; a default name
 ("3_word_word") takes the new id.
 """
 
@@ -34,18 +34,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from .._validation import check_int, check_labels, check_n_gram_range
-from ..components import FittedComponents
-from ..exceptions import InputError
-from ..neighbors import (
+from .._components import FittedComponents
+from .._neighbors import (
     index_vectors,
     neighbor_shares,
     normalise_rows,
     report_probabilities,
     training_neighbors,
 )
-from ..state import TopicState, Words, copy_state
-from ..topics import (
+from .._topics import (
     N_REPRESENTATIVE,
     Describer,
     agreeing,
@@ -63,6 +60,9 @@ from ..topics import (
     term_doc_share,
     topic_means,
 )
+from .._validation import check_int, check_labels, check_n_gram_range
+from ..exceptions import InputError
+from ..state import TopicState, Words, copy_state
 from ..vectorize import ClassTfidfTransformer, class_term_counts
 from .online import end_stream
 
@@ -242,7 +242,7 @@ def _describe_some(state: TopicState, ids: list[int], describer: Describer) -> T
 def merged_state(state: TopicState, groups: list[list[int]], describer: Describer) -> tuple[TopicState, dict[int, int]]:
     """A new state with each group of ``groups`` merged into one topic. Returns (state, old id -> new id).
 
-    Counts, sizes and embeddings add up (``topics.merge_topic_groups``). A merged topic's c-TF-IDF
+    Counts, sizes and embeddings add up (``_topics.merge_topic_groups``). A merged topic's c-TF-IDF
     row is its summed counts weighted with the c-TF-IDF fitted on the topics before the merge, and
     only merged topics are described again: every other topic keeps its row, words, aspects and
     representative documents.
@@ -400,7 +400,7 @@ def update_topics(
     given; a new vectorizer (an unfitted copy) is fitted on ``docs`` and becomes the model's. An
     online stream ends unless only the words were described again (same topics, counts, weighting).
     """
-    from ..topics import check_representation_model
+    from .._topics import check_representation_model
     from ..vectorize import fit_doc_term, text_fingerprint
 
     refuse_images(images)
@@ -447,7 +447,7 @@ def update_topics(
 
 def new_vectorizer(vectorizer_model: Any, n_gram_range: Any) -> Any:
     """An unfitted copy of ``vectorizer_model``, else the default vectorizer with ``n_gram_range``, else None."""
-    from ..components import vectorizer_of
+    from .._components import vectorizer_of
 
     if vectorizer_model is not None:
         if not all(callable(getattr(vectorizer_model, m, None)) for m in ("fit_transform", "build_analyzer")):
@@ -464,7 +464,7 @@ def new_vectorizer(vectorizer_model: Any, n_gram_range: Any) -> Any:
 
 def new_ctfidf(ctfidf_model: Any) -> ClassTfidfTransformer | None:
     """An unfitted copy of ``ctfidf_model`` (checked), or None when none is given."""
-    from ..components import unfitted_copy
+    from .._components import unfitted_copy
 
     if ctfidf_model is None:
         return None
@@ -507,14 +507,14 @@ def majority_mapping(old: np.ndarray, new: np.ndarray) -> tuple[dict[int, int], 
 
 def _graph(state: TopicState) -> tuple[np.ndarray, np.ndarray]:
     """The training documents' nearest-neighbour graph, as fit builds it (the index holds them all)."""
-    from ..neighbors import GRAPH_K
+    from .._neighbors import GRAPH_K
 
     idx, sim = state.neighbor_index.graph(GRAPH_K)
     return np.asarray(idx), np.asarray(sim)
 
 
 def counted_documents(state: TopicState, graph: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
-    """The documents whose words count for their topic, as at fit (see ``topics.core_documents``).
+    """The documents whose words count for their topic, as at fit (see ``_topics.core_documents``).
 
     Given labels count all their documents. Discovered topics count their core documents, found
     with the neighbour graph (``graph``, as at fit) or, without one, with each document's kept

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
+from .._topics import fit_on_state
 from ..exceptions import InputError
 from ..state import TopicState
-from ..topics import fit_on_state
 from ..vectorize import ClassTfidfTransformer, top_words
 
 if TYPE_CHECKING:

@@ -42,11 +42,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .._neighbors import NO_TOPIC, normalise_rows
+from .._topics import N_REPRESENTATIVE, Describer, combine_topics, pool_candidates, remap_topics, state_evidence
 from .._validation import check_float
 from ..exceptions import InputError, NotFittedError
-from ..neighbors import NO_TOPIC, normalise_rows
 from ..state import TopicState
-from ..topics import N_REPRESENTATIVE, Describer, combine_topics, pool_candidates, remap_topics, state_evidence
 
 __all__ = ["check_models", "merge_states"]
 

@@ -40,13 +40,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .._validation import check_int
-from ..components import FittedComponents, ctfidf_of, unfitted_copy
-from ..exceptions import InputError
-from ..neighbors import DEFAULT_K, NO_TOPIC, exact_search, index_vectors, normalise_rows
-from ..settings import FitSettings
-from ..state import OnlineInfo, TopicState
-from ..topics import (
+from .._components import FittedComponents, ctfidf_of, unfitted_copy
+from .._neighbors import DEFAULT_K, NO_TOPIC, exact_search, index_vectors, normalise_rows
+from .._topics import (
     N_CANDIDATES,
     N_REPRESENTATIVE,
     TopicEvidence,
@@ -54,6 +50,10 @@ from ..topics import (
     combine_topics,
     pool_candidates,
 )
+from .._validation import check_int
+from ..exceptions import InputError
+from ..settings import FitSettings
+from ..state import OnlineInfo, TopicState
 from ..vectorize import class_term_counts
 from ..vectorize.online import OnlineCountVectorizer
 

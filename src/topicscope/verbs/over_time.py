@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
+from .._topics import fit_on_state
 from .._validation import check_documents, check_int
 from ..exceptions import InputError
 from ..state import TopicState
-from ..topics import fit_on_state
 from ..vectorize import ClassTfidfTransformer, grouped_counts
 
 if TYPE_CHECKING:

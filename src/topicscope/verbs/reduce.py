@@ -10,7 +10,7 @@ stops once no two groups reach ``AUTO_MIN_SIMILARITY``. The outlier topic never 
 zero-shot topics never merge with each other (a discovered topic may merge into a zero-shot topic,
 which keeps the user's label).
 
-Once planned, each group's counts, sizes and embeddings add up (``topics.merge_topic_groups``) and
+Once planned, each group's counts, sizes and embeddings add up (``_topics.merge_topic_groups``) and
 every topic is described again. The verb returns the new state (``verbs.edit.Edited``) for the model
 to assign; ``probabilities_`` is cleared and an online stream ends (its totals are keyed by the old
 topics).
@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
+from .._topics import Describer, merge_topic_groups
 from .._validation import check_int
 from ..state import TopicState, copy_state
-from ..topics import Describer, merge_topic_groups
 from .edit import Edited, refuse_images
 from .online import end_stream
 

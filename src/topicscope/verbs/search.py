@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._neighbors import normalise_rows
 from .._validation import check_int
 from ..exceptions import InputError
-from ..neighbors import normalise_rows
 from ..state import TopicState
 
 if TYPE_CHECKING:

@@ -21,10 +21,10 @@ if TYPE_CHECKING:
     import numpy as np
     import scipy.sparse as sp
 
-    from ..components import FittedComponents
+    from .._components import FittedComponents
+    from .._topics import Describer
     from ..embedding import Embedder
     from ..state import TopicState
-    from ..topics import Describer
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The 2-D map of the training documents, computed once per model, and what derives from it.
 
 ``document_layout`` runs UMAP (cosine metric) on the training embeddings, with the
-k-nearest-neighbour graph taken from ``topicscope.neighbors`` (exact below 8,000 documents, the
+k-nearest-neighbour graph taken from ``topicscope._neighbors`` (exact below 8,000 documents, the
 HNSW index above) instead of UMAP's own search: faster at the same trustworthiness (docs/defaults.md
 has the measurement; benchmarks/viz_documents.py measures larger corpora).
 
@@ -41,10 +41,10 @@ def document_layout(embeddings: Any, random_state: int | None = None, *, index: 
     """(n, 2) float32 coordinates of ``embeddings`` (n, dim) by UMAP with the cosine metric.
 
     ``random_state`` makes the layout repeatable (UMAP then runs on one thread). ``index``: a
-    ``neighbors.NeighborIndex`` over these very embeddings (normalised), to reuse; by default one
+    ``_neighbors.NeighborIndex`` over these very embeddings (normalised), to reuse; by default one
     is built. Fewer than 4 documents are laid on a line (UMAP needs a neighbourhood).
     """
-    from ..neighbors import NeighborIndex, index_vectors
+    from .._neighbors import NeighborIndex, index_vectors
 
     global LAYOUT_RUNS
     X = np.asarray(embeddings, dtype=np.float32)

@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 import numpy as np
 import scipy.sparse as sp
 
+from ._neighbors import NO_TOPIC, normalise_rows
 from .context import TopicContext, Words
 from .exceptions import InputError
-from .neighbors import NO_TOPIC, normalise_rows
 from .state import TopicState
 from .vectorize import ClassTfidfTransformer, class_term_counts, document_frequency, text_fingerprint, top_words
 
