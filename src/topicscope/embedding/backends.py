@@ -200,11 +200,16 @@ class NamedModelEmbedder(EncoderEmbedder):
         state["encoder"] = None
         return state
 
-    def embed(self, texts: list[str], *, verbose: bool = False) -> np.ndarray:
+    def _loaded(self) -> Any:
+        """The model, loaded on first use (two threads sharing an embedder load it once)."""
         if self.encoder is None:
-            with _LOAD_LOCK:  # two threads sharing an embedder load the model once
+            with _LOAD_LOCK:
                 if self.encoder is None:
                     self.encoder = self._load()
+        return self.encoder
+
+    def embed(self, texts: list[str], *, verbose: bool = False) -> np.ndarray:
+        self._loaded()
         return super().embed(texts, verbose=verbose)
 
 

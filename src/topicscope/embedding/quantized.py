@@ -33,7 +33,7 @@ import numpy as np
 from .._logging import logger, progress
 from ..exceptions import InputError, missing_extra
 from . import onnx_graph
-from .backends import _LOAD_LOCK, NamedModelEmbedder, _resolve_model_path
+from .backends import NamedModelEmbedder, _resolve_model_path
 from .cache_files import cache_dir, check_cached, file_digest, write_cached
 
 _COUNT_LOCK = threading.Lock()
@@ -302,12 +302,9 @@ class QuantizedEmbedder(NamedModelEmbedder):
         )
 
     def _encoder(self) -> Int8Encoder:
-        if self.encoder is None:
-            with _LOAD_LOCK:
-                if self.encoder is None:
-                    self.encoder = self._load()
-        assert isinstance(self.encoder, Int8Encoder)
-        return self.encoder
+        encoder = self._loaded()
+        assert isinstance(encoder, Int8Encoder)
+        return encoder
 
     def embed(self, texts: list[str], *, verbose: bool = False) -> np.ndarray:
         encoder = self._encoder()
@@ -315,7 +312,7 @@ class QuantizedEmbedder(NamedModelEmbedder):
             encoder.long_seen = encoder.windows_seen = 0
             out = super().embed(texts, verbose=verbose)
             long_seen, windows_seen = encoder.long_seen, encoder.windows_seen
-        if long_seen and self.long_documents == "windows":
+        if long_seen and encoder.long_documents == "windows":  # how the loaded encoder read them
             logger.info(
                 "%d of %d texts are longer than the model's window of %d tokens: each was read whole, in %d "
                 "overlapping windows in all (its vector is their mean); long_documents='truncate' cuts them instead",
