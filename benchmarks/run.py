@@ -400,8 +400,9 @@ def main() -> None:
     parser.add_argument("--merge", action="store_true", help="keep the sections not rerun from the --out JSON")
     parser.add_argument(
         "--f-steps",
-        default="e2e,curves,quality",
-        help="part F's measurements to rerun (e2e, curves, quality); the others come from benchmarks/results",
+        default="e2e,e2e_default,curves,quality",
+        help="part F's measurements to rerun (e2e, e2e_default, curves, quality); the others come from "
+        "benchmarks/results",
     )
     parser.add_argument("--out", default=None, help="Markdown file to write (its .json beside it)")
     args = parser.parse_args()

@@ -285,3 +285,41 @@ def test_workers_embed_with_the_model_loaded_once_each(client, tmp_path):
     tsd.fit(again, data, client=client, embeddings=tmp_path / "emb")
     assert_same_state(first.state_, again.state_)
     cluster_is_clean(client)
+
+
+def test_progress_moves_per_partition_when_verbose(client, corpus, files, capfd):
+    """verbose=True: a bar for reading and embedding the partitions, one for assigning them, each moving
+    as partitions end (tqdm on stderr); nothing when not verbose."""
+    import re
+
+    data, shards = files
+    tsd.fit(TopicModel(random_state=0, fit_sample_size=SAMPLE), data, embeddings=shards, client=client)
+    assert "partitions" not in capfd.readouterr().err
+    tsd.fit(TopicModel(random_state=0, fit_sample_size=SAMPLE, verbose=True), data, embeddings=shards, client=client)
+    err = capfd.readouterr().err
+    for desc in ("reading and embedding partitions", "assigning partitions"):
+        steps = [(int(k), int(n)) for k, n in re.findall(re.escape(desc) + r":[^\r\n]*?\| *(\d+)/(\d+)", err)]
+        assert steps, err[-2000:]
+        total = steps[0][1]
+        assert total >= 5 and [k for k, _ in steps] == list(range(total + 1)), steps  # 0/n, 1/n, ... n/n
+    cluster_is_clean(client)
+
+
+def test_worker_embedder_threads_follow_the_worker(client):
+    """The default int8 model on a worker runs one ONNX Runtime thread per worker thread, not per core."""
+    from topicscope.distributed.partitions import EmbedderPlugin
+    from topicscope.embedding import QuantizedEmbedder
+
+    name = "topicscope-test-threads"
+    client.register_plugin(EmbedderPlugin(None, name), name=name)
+    mine = QuantizedEmbedder(threads=2)
+    client.register_plugin(EmbedderPlugin(mine, name + "-given"), name=name + "-given")
+    try:
+        got = client.run(
+            lambda dask_worker: [dask_worker.plugins[n].embedder().threads for n in (name, name + "-given")]
+        )
+    finally:
+        client.unregister_worker_plugin(name)
+        client.unregister_worker_plugin(name + "-given")
+    assert list(got.values()) == [[1, 2], [1, 2]]  # threads_per_worker=1; a user's own setting is kept
+    assert mine.threads == 2

@@ -83,3 +83,129 @@ def test_window_vectors_on_request_and_their_mean(articles):
 def test_long_documents_setting_is_checked():
     with pytest.raises(InputError, match=r"long_documents must be one of \('windows', 'truncate'\); got 'whole'"):
         QuantizedEmbedder(long_documents="whole").embed(["text"])
+
+
+# ------------------------------------------------------------------ where topics sit in a long document
+@pytest.fixture(scope="module")
+def news_model():
+    """A default model fitted on bbc_news (the shared MiniLM embeddings: the default model's space)."""
+    from topicscope import TopicModel
+
+    docs, labels, emb = load_corpus("bbc_news")
+    model = TopicModel(random_state=0).fit(docs, embeddings=emb)
+    topics, labels = np.asarray(model.topics_), np.asarray(labels)
+    # Each topic's section: the most common gold label of its documents (a section may have two topics).
+    section = {int(t): str(max(set(labels[topics == t]), key=list(labels[topics == t]).count)) for t in set(topics)}
+    return model, section
+
+
+def test_passages_say_where_each_topic_sits(news_model, articles):
+    model, section = news_model
+    sport, business = articles
+    joined = [s + "\n\n" + b for s, b in zip(sport[:3], business[:3])]
+    table = model.topic_passages([*joined, "", "One short line about football."])
+    assert list(table.columns) == ["Document", "Passage", "Start", "End", "Topic", "Name", "Similarity", "Text"]
+    for d, text in enumerate(joined):
+        rows = table[table["Document"] == d]
+        assert len(rows) >= 3 and list(rows["Passage"]) == list(range(len(rows)))
+        # Offsets into the document: each passage's text, from the first word to the last.
+        assert all(text[s:e] == t for s, e, t in zip(rows["Start"], rows["End"], rows["Text"]))
+        assert rows["Start"].iloc[0] == 0 and rows["End"].iloc[-1] == len(text.rstrip())
+        assert (np.diff(rows["Start"]) > 0).all() and (
+            rows["Start"].iloc[1:].values < rows["End"].iloc[:-1].values
+        ).all()
+        # The sport article opens the document and the business one closes it.
+        assert section[rows["Topic"].iloc[0]] == "sport", rows[["Topic", "Similarity"]]
+        assert section[rows["Topic"].iloc[-1]] == "business", rows[["Topic", "Similarity"]]
+        assert set(rows["Name"]) <= set(model.get_topic_info()["Name"])
+    assert (table["Document"] == len(joined)).sum() == 0  # no words, no passage
+    short = table[table["Document"] == len(joined) + 1]
+    assert len(short) == 1 and short["Text"].iloc[0] == "One short line about football."
+    assert ((table["Similarity"] > 0) & (table["Similarity"] <= 1.0 + 1e-6)).all()
+    # A smaller window, more passages; the same passages whatever else is asked in the call.
+    finer = model.topic_passages(joined[0], window_words=40, overlap_words=10)
+    assert len(finer) > len(table[table["Document"] == 0])
+    again = model.topic_passages([joined[0]])
+    assert again.drop(columns="Similarity").equals(table[table["Document"] == 0].drop(columns="Similarity"))
+
+
+def test_token_mix_of_a_long_document(news_model, articles):
+    """approximate_distribution with the embedding model: a topic mix per token, sport first, business last."""
+    model, section = news_model
+    sport, business = articles
+    text = sport[3] + "\n\n" + business[3]
+    dist, tokens = model.approximate_distribution(
+        text, window=100, stride=50, use_embedding_model=True, calculate_tokens=True, min_similarity=0.0
+    )
+    topic_ids = [t for t in sorted(set(model.topics_)) if t != -1]
+    per_token = tokens[0]
+    assert per_token.shape[1] == len(topic_ids) == dist.shape[1]
+    assert section[topic_ids[int(per_token[:50].sum(axis=0).argmax())]] == "sport"
+    assert section[topic_ids[int(per_token[-50:].sum(axis=0).argmax())]] == "business"
+
+
+def test_document_info_passages(articles):
+    from topicscope import TopicModel
+
+    docs, _, emb = load_corpus("bbc_news", limit=150)
+    model = TopicModel(random_state=0).fit(docs, embeddings=emb)
+    info = model.get_document_info(docs, passages=True)
+    plain = model.get_document_info(docs)
+    assert list(info.columns) == [*plain.columns, "Passages"]
+    assert info.drop(columns="Passages").equals(plain)
+    found = model.topic_passages(docs)
+    for d in (0, 7, 149):
+        rows = found[found["Document"] == d]
+        listed = info["Passages"].iloc[d]
+        assert [(p["start"], p["end"], p["topic"]) for p in listed] == list(
+            zip(rows["Start"], rows["End"], rows["Topic"])
+        )
+        assert {p["topic"] for p in listed} <= set(model.topics_)
+
+
+def test_passage_settings_are_checked(news_model):
+    model, _ = news_model
+    with pytest.raises(InputError, match="window_words must be"):
+        model.topic_passages(["text"], window_words=0)
+    with pytest.raises(InputError, match=r"overlap_words must be smaller than window_words \(10\); got 10"):
+        model.topic_passages(["text"], window_words=10, overlap_words=10)
+    with pytest.raises(InputError, match="passages must be True or False; got 'yes'"):
+        model.get_document_info(load_corpus("bbc_news")[0], passages="yes")
+
+
+def test_a_saved_model_reads_long_documents_as_it_was_told(tmp_path):
+    """long_documents='windows' is kept in the saved file (and checked when read); the default path
+    saves no such key; models differing only in it can be merged (one embedding space)."""
+    from topicscope import TopicModel
+    from topicscope.exceptions import PersistenceError
+
+    docs, _, emb = load_corpus("bbc_news", limit=300)
+    whole = TopicModel(embedding_model=QuantizedEmbedder(long_documents="windows"), random_state=0)
+    whole.fit(docs, embeddings=emb)
+    cut = TopicModel(random_state=0).fit(docs, embeddings=emb)
+    whole.save(tmp_path / "whole")
+    cut.save(tmp_path / "cut")
+    loaded = TopicModel.load(tmp_path / "whole")
+    assert isinstance(loaded.embedding_model, QuantizedEmbedder)
+    assert loaded.embedding_model.long_documents == "windows"
+    text = docs[0] + "\n\n" + docs[-1]
+    np.testing.assert_allclose(
+        loaded.embedding_model.embed([text]), QuantizedEmbedder(long_documents="windows").embed([text]), atol=1e-6
+    )
+    plain = TopicModel.load(tmp_path / "cut")
+    assert (
+        plain.embedding_model is None
+        or plain.embedding_model == "default"
+        or (getattr(plain.embedding_model, "long_documents", "truncate") == "truncate")
+    )
+    metas = {name: (tmp_path / name).glob("*.json") for name in ("whole", "cut")}
+    saved = {name: " ".join(p.read_text() for p in files) for name, files in metas.items()}
+    assert '"long_documents": "windows"' in saved["whole"] and "long_documents" not in saved["cut"]
+    assert len(TopicModel.merge_models([whole, cut]).topic_sizes_) >= len(cut.topic_sizes_)
+    # A damaged value is refused by name when the file is read.
+    meta = next(p for p in (tmp_path / "whole").glob("*.json") if '"long_documents"' in p.read_text())
+    meta.write_text(meta.read_text().replace('"long_documents": "windows"', '"long_documents": "whole"'))
+    with pytest.raises(
+        PersistenceError, match=r"field 'embedding_model.long_documents' must be 'windows' or 'truncate'"
+    ):
+        TopicModel.load(tmp_path / "whole")

@@ -13,12 +13,20 @@ logger = logging.getLogger("topicscope")
 T = TypeVar("T")
 
 
-def progress(iterable: Iterable[T], *, verbose: bool, desc: str, total: int | None = None) -> Iterable[T]:
-    """Wrap ``iterable`` in a tqdm bar when ``verbose``; otherwise return it unchanged."""
+def progress(
+    iterable: Iterable[T], *, verbose: bool, desc: str, total: int | None = None, every_step: bool = False
+) -> Iterable[T]:
+    """Wrap ``iterable`` in a tqdm bar when ``verbose``; otherwise return it unchanged.
+
+    ``every_step``: redraw at every step, for a few long steps (a cluster's partitions) that tqdm's
+    rate limit would otherwise hide.
+    """
     if not verbose:
         return iterable
     from tqdm.auto import tqdm
 
+    if every_step:
+        return tqdm(iterable, desc=desc, total=total, leave=False, mininterval=0, miniters=1)
     return tqdm(iterable, desc=desc, total=total, leave=False)
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from .._logging import logger, stage, verbose_logging
+from .._logging import logger, progress, stage, verbose_logging
 from ..exceptions import InputError
 from . import partitions as P
 from .inputs import partitions_of
@@ -56,6 +56,17 @@ class Run:
         out = self.client.persist(items)
         self.held.extend(futures_of(out))
         return cast(list[Any], out)
+
+    def wait(self, items: list[Any], *, desc: str, verbose: bool) -> None:
+        """Wait for persisted ``items``, a progress bar moving as each partition's task ends (when verbose)."""
+        from distributed import as_completed, futures_of
+
+        futures = futures_of(items)
+        if not verbose or not futures:
+            return
+        for future in progress(as_completed(futures), verbose=True, desc=desc, total=len(futures), every_step=True):
+            if future.status == "error":  # raised here, as compute would
+                future.result()
 
     def compute(self, items: list[Any]) -> list[Any]:
         futures = self.client.compute(items)
@@ -202,6 +213,7 @@ def _fit(
         prepared = run.persist(
             [delayed(P.prepare, pure=True)(part, i, text_column, sources[i], blocks[i]) for i, part in enumerate(parts)]
         )
+        run.wait(prepared, desc="reading and embedding partitions", verbose=verbose)
         sizes = run.compute([delayed(P.size_of, pure=True)(p) for p in prepared])
     counts = [s[0] for s in sizes]
     n = int(sum(counts))
@@ -297,6 +309,7 @@ def _fit_sample(
         held["assigned"] = run.persist(
             [delayed(P.assign_partition, pure=True)(p, plan_future, int(s)) for p, s in zip(prepared, starts)]
         )
+        run.wait(held["assigned"], desc="assigning partitions", verbose=verbose)
         return concat_assigned(run.compute(held["assigned"]))
 
     def totals(assigned: Assigned, topic_ids: np.ndarray, uncounted: np.ndarray) -> TopicTotals:

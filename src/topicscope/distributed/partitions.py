@@ -58,7 +58,10 @@ class EmbeddingSource:
 class EmbedderPlugin(WorkerPlugin):
     """A worker plugin holding the embedding model: loaded once per worker, on its first partition.
 
-    Registered by the engine under a name unique to the run and removed when the run ends.
+    Registered by the engine under a name unique to the run and removed when the run ends. The
+    default int8 model left to size its own threads (``threads=None``: one per core) gets the
+    worker's thread count instead, so that workers sharing a machine do not each start a thread
+    per core (two workers on two cores ran four ONNX Runtime threads).
     """
 
     def __init__(self, spec: Any, name: str) -> None:
@@ -66,9 +69,13 @@ class EmbedderPlugin(WorkerPlugin):
         self.name = name
         self._embedder: Any = None
         self._lock: Any = None
+        self.worker_threads: int | None = None
 
     def setup(self, worker: Any) -> None:
         self._lock = threading.Lock()
+        # distributed keeps the count on the worker's state (worker.nthreads is None there).
+        nthreads = getattr(getattr(worker, "state", None), "nthreads", None) or getattr(worker, "nthreads", None)
+        self.worker_threads = int(nthreads) if isinstance(nthreads, int) and nthreads > 0 else None
 
     def teardown(self, worker: Any) -> None:
         self._embedder = None
@@ -78,7 +85,13 @@ class EmbedderPlugin(WorkerPlugin):
 
         with self._lock:  # a worker's threads share one model
             if self._embedder is None:
-                self._embedder = resolve_embedder(self.spec)
+                from ..embedding import QuantizedEmbedder
+
+                embedder = resolve_embedder(self.spec)
+                if isinstance(embedder, QuantizedEmbedder) and embedder.threads is None and self.worker_threads:
+                    # This worker's own copy (unpickled here), not the user's object.
+                    embedder.threads = self.worker_threads
+                self._embedder = embedder
             return self._embedder
 
 

@@ -334,16 +334,23 @@ def _is_local_folder(name: str) -> bool:
 def embedding_reference(spec: Any) -> dict[str, Any]:
     """A JSON-safe description of ``embedding_model`` to store with a saved model.
 
-    Kinds: ``default`` (the packaged model), ``hub`` (a Hugging Face model id, loaded offline from the
-    cache), ``local`` (a local folder: only its base name is kept, for messages; a saved model never
-    stores a local path), ``custom`` (an object: its class name) and ``none`` (not saved).
+    Kinds: ``default`` (the packaged model; with ``"long_documents": "windows"`` when it reads long
+    documents whole, so that a loaded model reads them the same way), ``hub`` (a Hugging Face model
+    id, loaded offline from the cache), ``local`` (a local folder: only its base name is kept, for
+    messages; a saved model never stores a local path), ``custom`` (an object: its class name) and
+    ``none`` (not saved).
     """
     if isinstance(spec, UnavailableEmbedder):
         return dict(spec.reference)
+    # How the default int8 model reads long documents, when not the default way (cut at the window).
+    reading = getattr(spec, "long_documents", "truncate") if isinstance(spec, NamedModelEmbedder) else "truncate"
     if isinstance(spec, NamedModelEmbedder):
         spec = spec.name_or_path
     if spec is None or (isinstance(spec, str) and spec in _DEFAULT_ALIASES):
-        return {"kind": "default", "name": DEFAULT_MODEL_NAME}
+        ref: dict[str, Any] = {"kind": "default", "name": DEFAULT_MODEL_NAME}
+        if reading == "windows":
+            ref["long_documents"] = "windows"
+        return ref
     if isinstance(spec, str):
         if _is_local_folder(spec):
             return {"kind": "local", "name": Path(spec).expanduser().resolve().name}

@@ -21,10 +21,10 @@ from .._components import FittedComponents
 from .._neighbors import neighbor_shares
 from .._validation import check_int
 from ..exceptions import InputError
-from .base import ModelHooks
+from .view import ViewMethods
 
 
-class InspectionMethods(ModelHooks):
+class InspectionMethods(ViewMethods):
     @property
     def topics_(self) -> list[int]:
         """The topic of every training document (after ``partial_fit``: of every batch so far)."""
@@ -171,7 +171,14 @@ class InspectionMethods(ModelHooks):
             raise InputError(f"topic must be one of the model's topics {sorted(sizes)}; got {topic}")
         return sizes[topic]
 
-    def get_document_info(self, docs: Sequence[str], df: Any = None, metadata: Mapping[str, Any] | None = None) -> Any:
+    def get_document_info(
+        self,
+        docs: Sequence[str],
+        df: Any = None,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        passages: bool = False,
+    ) -> Any:
         """A DataFrame with one row per training document (BERTopic's columns).
 
         Columns: ``df``'s own columns first when given, then Document, Topic, Name, (CustomName),
@@ -179,15 +186,29 @@ class InspectionMethods(ModelHooks):
         share of the document's neighbours in its topic, outliers included), Representative_document,
         then one column per ``metadata`` key. Probabilities come from the neighbour graph kept at
         fit (or at each ``partial_fit`` batch): nothing is searched again.
+
+        ``passages=True`` (not in BERTopic) adds a Passages column: where in the document each topic
+        sits, as a list of {"start", "end", "topic", "similarity"} per passage of 128 words
+        (character offsets; see ``topic_passages``, which embeds every passage: the cost of
+        embedding the documents again).
         """
         from ..report.tables import document_info
+        from ..verbs import passages as passage_verbs
 
         state = self._state()
         documents = self._training_docs(docs)
+        if not isinstance(passages, (bool, np.bool_)):
+            raise InputError(f"passages must be True or False; got {passages!r}")
         shares = neighbor_shares(state.neighbor_topics, state.neighbor_weights, state.topic_ids)
         col = np.searchsorted(state.topic_ids, state.doc_topics)
         probability = shares[np.arange(len(col)), col] if len(col) else np.zeros(0)
-        return document_info(state, documents, probability, df=df, metadata=metadata)
+        table = document_info(state, documents, probability, df=df, metadata=metadata)
+        if passages:
+            found = passage_verbs.model_passages(
+                self._view(), documents, passage_verbs.PASSAGE_WORDS, passage_verbs.PASSAGE_OVERLAP
+            )
+            table["Passages"] = passage_verbs.passages_by_document(found, len(documents))
+        return table
 
     def get_representative_docs(self, topic: int | None = None) -> dict[int, list[str]] | list[str]:
         docs = self._state().representative_docs

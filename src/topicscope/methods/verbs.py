@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from ..verbs import distribution, edit, hierarchy, outliers, over_time, reduce, search
+from ..verbs import distribution, edit, hierarchy, outliers, over_time, passages, reduce, search
 from .view import ViewMethods
 
 if TYPE_CHECKING:
@@ -188,6 +188,25 @@ class VerbMethods(ViewMethods):
             calculate_tokens,
             separator,
         )
+
+    def topic_passages(
+        self,
+        documents: str | Sequence[str],
+        window_words: int = passages.PASSAGE_WORDS,
+        overlap_words: int = passages.PASSAGE_OVERLAP,
+    ) -> Any:
+        """Where in each document each topic sits (not in BERTopic): one row per passage.
+
+        Each document is cut into passages of ``window_words`` words sharing ``overlap_words`` with
+        the next (a shorter document is one passage); each passage is embedded with the model's
+        embedding model and matched with the most similar topic. Returns a DataFrame with columns
+        Document (position in ``documents``), Passage, Start and End (character offsets:
+        ``documents[i][Start:End]`` is the passage), Topic, Name, Similarity (cosine with the
+        topic) and Text. ``get_document_info(docs, passages=True)`` gives the same per training
+        document, and ``approximate_distribution(..., use_embedding_model=True,
+        calculate_tokens=True)`` a topic mix per token.
+        """
+        return passages.topic_passages(self._view(), documents, window_words, overlap_words)
 
     def reduce_outliers(
         self,

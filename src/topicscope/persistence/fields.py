@@ -146,7 +146,13 @@ def _read_reference(f: Fields, raw: Any, version: int) -> dict[str, Any]:
             return {"kind": "hub", "name": name}
         return {"kind": "local", "name": PurePath(name).name[:255]}
     if kind == "default":
-        return {"kind": "default", "name": ref.get("name", "default")}
+        out = {"kind": "default", "name": ref.get("name", "default")}
+        if "long_documents" in ref:
+            reading = f.str_(ref["long_documents"], "embedding_model.long_documents")
+            if reading not in ("windows", "truncate"):
+                f.fail("embedding_model.long_documents", "'windows' or 'truncate'", reading)
+            out["long_documents"] = reading
+        return out
     if kind == "hub":
         name = f.str_(f.key(ref, "name", "embedding_model.name"), "embedding_model.name")
         if not is_hub_name(name):

@@ -476,6 +476,10 @@ def load_model(path: Path, *, embedding_model: Any = None) -> LoadedModel:
     if embedding_model is None:
         if ref["kind"] == "hub":
             embedding_model = ref["name"]
+        elif ref["kind"] == "default" and ref.get("long_documents") == "windows":
+            from ..embedding.quantized import QuantizedEmbedder
+
+            embedding_model = QuantizedEmbedder(long_documents="windows")
         elif ref["kind"] != "default":
             embedding_model = UnavailableEmbedder(ref)
     n_topics = len(saved.topic_ids)

@@ -68,10 +68,13 @@ def check_models(cls: type, models: Any, min_similarity: Any) -> tuple[list[Any]
     sim = check_float(min_similarity, "min_similarity", low=-1.0, high=1.0)
     from ..embedding import embedding_reference
 
-    first_ref = embedding_reference(models[0].embedding_model)
+    def space(spec: Any) -> dict[str, Any]:  # how long documents are read does not change the space
+        return {k: v for k, v in embedding_reference(spec).items() if k != "long_documents"}
+
+    first_ref = space(models[0].embedding_model)
     first_dim = models[0].state_.embedding_dim
     for i, model in enumerate(models[1:], start=1):
-        ref = embedding_reference(model.embedding_model)
+        ref = space(model.embedding_model)
         dim = model.state_.embedding_dim
         if ref != first_ref or dim != first_dim:
             raise InputError(
