@@ -211,6 +211,7 @@ def e2e(args: argparse.Namespace) -> None:
         "partitions": args.partitions,
         "cluster": "LocalCluster(n_workers=2, threads_per_worker=1)",
         "embedding": EMBEDDING_NAMES[args.embedding],
+        "threads": "each worker runs ONNX Runtime on as many threads as it has Dask threads (one here)",
         "fit_sample_size": model.fit_sample_size,
         "write_parquet_s": round(write_s, 1),
         "load_static_embedder_s": round(load_static_s, 1),

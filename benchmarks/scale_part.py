@@ -96,7 +96,8 @@ def render_default(e: dict) -> str:
     return (
         "### From raw text with the default embedding model\n\n"
         f"The same job with no embeddings given and `TopicModel()`'s own embedding model: {e['embedding']}; "
-        f"each worker's ONNX Runtime runs one thread (its Dask thread){rate}. {e['documents']:,} documents, "
+        f"{e.get('threads', 'each worker ran ONNX Runtime on one thread per core (two here)')}{rate}. "
+        f"{e['documents']:,} documents, "
         f"{e['partitions']} partitions, {e['cluster']}, `fit_sample_size` {e['fit_sample_size']:,}; run "
         f"{e.get('measured', 'on an otherwise idle machine')}. `verbose=True` shows a progress bar per stage that "
         "moves as each partition is embedded and assigned.\n\n"
