@@ -209,3 +209,23 @@ def test_a_saved_model_reads_long_documents_as_it_was_told(tmp_path):
         PersistenceError, match=r"field 'embedding_model.long_documents' must be 'windows' or 'truncate'"
     ):
         TopicModel.load(tmp_path / "whole")
+
+
+def test_passages_of_texts_without_spaces():
+    """Chinese and Japanese put no spaces between words: each character counts as a word, so a long
+    text is still cut into passages (ideographic spaces are spaces); offsets stay exact."""
+    from topicscope.verbs.passages import passage_spans
+
+    text = "数据科学是一门学科。\u3000Topic models find themes, 日本語のテキスト abc"
+    spans = passage_spans(text, 4, 1)
+    assert [text[a:b] for a, b in spans] == [
+        "数据科学",
+        "学是一门",
+        "门学科。",
+        "。\u3000Topic models find",
+        "find themes, 日本",
+        "本語のテ",
+        "テキスト",
+        "ト abc",
+    ]
+    assert passage_spans("  \u3000 ", 4, 1) == [] and passage_spans("one", 4, 1) == [(0, 3)]

@@ -1,7 +1,8 @@
 """Where each topic sits in a long document: its passages, each embedded and matched with a topic.
 
-A document is cut into passages of ``window_words`` words (whitespace-separated), neighbours
-sharing ``overlap_words``; a document of at most ``window_words`` words is one passage. Each
+A document is cut into passages of ``window_words`` words (runs of non-space characters; in
+Chinese and Japanese, each character), neighbours sharing ``overlap_words``; a document of at most
+``window_words`` words is one passage. Each
 passage is embedded with the model's embedding model, in the space its topics were fitted in, and
 matched with the topic whose embedding is most similar (cosine; the outlier topic -1 is never a
 match). Passages keep their character offsets in the document, so ``document[start:end]`` is the
@@ -33,7 +34,11 @@ if TYPE_CHECKING:
 PASSAGE_WORDS = 128
 PASSAGE_OVERLAP = 32
 COLUMNS = ["Document", "Passage", "Start", "End", "Topic", "Name", "Similarity", "Text"]
-_WORD = re.compile(r"\S+")
+# A word: a run of non-space characters, except that each Chinese character, kana or CJK symbol is
+# a word of its own (those scripts do not put spaces between words, and the default model reads
+# them a character at a time), so a Chinese or Japanese text is cut into passages too.
+_CJK = "\u2e80-\u2fff\u3001-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_WORD = re.compile(f"[{_CJK}]|[^\\s{_CJK}]+")
 
 
 @dataclass(frozen=True)
