@@ -310,16 +310,16 @@ def test_worker_embedder_threads_follow_the_worker(client):
     from topicscope.distributed.partitions import EmbedderPlugin
     from topicscope.embedding import QuantizedEmbedder
 
-    name = "topicscope-test-threads"
-    client.register_plugin(EmbedderPlugin(None, name), name=name)
-    mine = QuantizedEmbedder(threads=2)
-    client.register_plugin(EmbedderPlugin(mine, name + "-given"), name=name + "-given")
+    names = ["topicscope-test-threads", "topicscope-test-threads-object", "topicscope-test-threads-set"]
+    mine, set_by_user = QuantizedEmbedder(), QuantizedEmbedder(threads=2)
+    for name, spec in zip(names, [None, mine, set_by_user]):
+        client.register_plugin(EmbedderPlugin(spec, name), name=name)
     try:
-        got = client.run(
-            lambda dask_worker: [dask_worker.plugins[n].embedder().threads for n in (name, name + "-given")]
-        )
+        got = client.run(lambda dask_worker: [dask_worker.plugins[n].embedder().threads for n in names])
     finally:
-        client.unregister_worker_plugin(name)
-        client.unregister_worker_plugin(name + "-given")
-    assert list(got.values()) == [[1, 2], [1, 2]]  # threads_per_worker=1; a user's own setting is kept
-    assert mine.threads == 2
+        for name in names:
+            client.unregister_worker_plugin(name)
+    # threads_per_worker=1: the default and an object left to size itself run one thread each;
+    # a thread count the user set is kept; the user's own object is never changed (each worker has a copy).
+    assert list(got.values()) == [[1, 1, 2], [1, 1, 2]]
+    assert mine.threads is None and set_by_user.threads == 2

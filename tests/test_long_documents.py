@@ -229,3 +229,24 @@ def test_passages_of_texts_without_spaces():
         "ト abc",
     ]
     assert passage_spans("  \u3000 ", 4, 1) == [] and passage_spans("one", 4, 1) == [(0, 3)]
+
+
+def test_passages_check_what_the_embedding_model_returns(articles):
+    """A model fitted on embeddings of another width than its embedding model's: an InputError naming
+    the passages' vectors, not a numpy traceback; and a model with only the outlier topic."""
+    from sklearn.cluster import DBSCAN
+
+    from topicscope import TopicModel
+
+    docs, _, emb = load_corpus("bbc_news", limit=300)
+    wide = np.hstack([emb, emb[:, :16]])  # 400 dimensions; the default model gives 384
+    model = TopicModel(random_state=0).fit(docs, embeddings=wide)
+    before = model.get_topic_info()
+    with pytest.raises(InputError, match="the embedding model's vectors of the passages.*400"):
+        model.topic_passages(docs[:2])
+    assert model.get_topic_info().equals(before)
+    only_outliers = TopicModel(hdbscan_model=DBSCAN(eps=1e-9, min_samples=50), random_state=0)
+    only_outliers.fit(docs, embeddings=emb)
+    assert set(only_outliers.topics_) == {-1}
+    table = only_outliers.topic_passages(docs[:3])
+    assert len(table) >= 3 and set(table["Topic"]) == {-1} and (table["Similarity"] == 0).all()

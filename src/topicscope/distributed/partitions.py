@@ -75,7 +75,10 @@ class EmbedderPlugin(WorkerPlugin):
         self._lock = threading.Lock()
         # distributed keeps the count on the worker's state (worker.nthreads is None there).
         nthreads = getattr(getattr(worker, "state", None), "nthreads", None) or getattr(worker, "nthreads", None)
-        self.worker_threads = int(nthreads) if isinstance(nthreads, int) and nthreads > 0 else None
+        # Never more than ONNX Runtime's own default (one per core), which a worker of many threads
+        # would otherwise exceed.
+        cores = os.cpu_count() or 1
+        self.worker_threads = min(int(nthreads), cores) if isinstance(nthreads, int) and nthreads > 0 else None
 
     def teardown(self, worker: Any) -> None:
         self._embedder = None

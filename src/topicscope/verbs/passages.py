@@ -5,13 +5,17 @@ Chinese and Japanese, each character), neighbours sharing ``overlap_words``; a d
 ``window_words`` words is one passage. Each
 passage is embedded with the model's embedding model, in the space its topics were fitted in, and
 matched with the topic whose embedding is most similar (cosine; the outlier topic -1 is never a
-match). Passages keep their character offsets in the document, so ``document[start:end]`` is the
-passage's text.
+match, and a model whose only topic is -1 gives every passage topic -1 at similarity 0, without
+embedding). Passages keep their character offsets in the document, so ``document[start:end]`` is
+the passage's text. The embedding model must be the one the topics' embeddings came from (a model
+fitted on other embeddings of the same width cannot be told apart).
 
-The default of 128 words (about 170 word pieces in English) stays inside the default model's
-window of 256 word pieces, so no passage is cut when it is embedded. Words, not the model's word
-pieces, make the passages: any embedding model can read them, and offsets in words mean the same
-thing for every model.
+The default of 128 words (about 170 word pieces in English prose) usually stays inside the default
+model's window of 256 word pieces; long URLs, code or numbers can take more, and then the model
+reads the passage's first 256. Thai, Lao, Khmer and Burmese, which put no spaces between words
+either, are not split by character: a passage there is 128 space-separated phrases. Words, not the
+model's word pieces, make the passages: any embedding model can read them, and offsets in words
+mean the same thing for every model.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._neighbors import normalise_rows
-from .._validation import check_documents, check_int
+from .._validation import check_documents, check_embeddings, check_int
 from ..exceptions import InputError
 from ..state import TopicState
 
@@ -97,7 +101,14 @@ def match_passages(
     topic = np.full(len(spans), -1, dtype=np.int64)
     similarity = np.zeros(len(spans), dtype=np.float64)
     if spans and len(topic_ids):
-        vectors = normalise_rows(np.asarray(embed([documents[d][s:e] for d, (s, e) in zip(owner, spans)]), np.float32))
+        given = embed([documents[d][s:e] for d, (s, e) in zip(owner, spans)])
+        # One finite row per passage, as wide as the fitted topics' embeddings (a model fitted on
+        # other embeddings than its embedding model's is caught here when the widths differ).
+        vectors = normalise_rows(
+            check_embeddings(
+                given, len(spans), name="the embedding model's vectors of the passages", dim=state.embedding_dim
+            )
+        )
         topics = normalise_rows(np.asarray(state.topic_embeddings, dtype=np.float32)[keep])
         sims = vectors @ topics.T
         best = np.argmax(sims, axis=1)  # ties: the lowest topic id
