@@ -25,9 +25,8 @@ def progress(
         return iterable
     from tqdm.auto import tqdm
 
-    if every_step:
-        return tqdm(iterable, desc=desc, total=total, leave=False, mininterval=0, miniters=1)
-    return tqdm(iterable, desc=desc, total=total, leave=False)
+    pace = {"mininterval": 0, "miniters": 1} if every_step else {}
+    return tqdm(iterable, desc=desc, total=total, leave=False, **pace)
 
 
 @contextlib.contextmanager

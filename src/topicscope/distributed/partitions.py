@@ -8,6 +8,7 @@ loaded once per worker by ``EmbedderPlugin``.
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 from dataclasses import dataclass
@@ -92,7 +93,8 @@ class EmbedderPlugin(WorkerPlugin):
 
                 embedder = resolve_embedder(self.spec)
                 if isinstance(embedder, QuantizedEmbedder) and embedder.threads is None and self.worker_threads:
-                    # This worker's own copy (unpickled here), not the user's object.
+                    # A copy: with thread workers (processes=False) the spec is the user's own object.
+                    embedder = copy.copy(embedder)
                     embedder.threads = self.worker_threads
                 self._embedder = embedder
             return self._embedder

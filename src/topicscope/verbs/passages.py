@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._neighbors import normalise_rows
 from .._validation import check_documents, check_embeddings, check_int
 from ..exceptions import InputError
 from ..state import TopicState
+from .distribution import embedding_similarity
 
 if TYPE_CHECKING:
     from .view import ModelView
@@ -104,16 +104,13 @@ def match_passages(
         given = embed([documents[d][s:e] for d, (s, e) in zip(owner, spans)])
         # One finite row per passage, as wide as the fitted topics' embeddings (a model fitted on
         # other embeddings than its embedding model's is caught here when the widths differ).
-        vectors = normalise_rows(
-            check_embeddings(
-                given, len(spans), name="the embedding model's vectors of the passages", dim=state.embedding_dim
-            )
+        vectors = check_embeddings(
+            given, len(spans), name="the embedding model's vectors of the passages", dim=state.embedding_dim
         )
-        topics = normalise_rows(np.asarray(state.topic_embeddings, dtype=np.float32)[keep])
-        sims = vectors @ topics.T
+        sims = embedding_similarity(vectors, state)  # columns: the topics other than -1, in order
         best = np.argmax(sims, axis=1)  # ties: the lowest topic id
         topic = topic_ids[best]
-        similarity = sims[np.arange(len(best)), best].astype(np.float64)
+        similarity = sims[np.arange(len(best)), best]
     return Passages(
         document=np.asarray(owner, dtype=np.int64),
         passage=np.asarray(number, dtype=np.int64),
