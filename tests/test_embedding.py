@@ -176,7 +176,7 @@ def test_float_graph_reproduces_sentence_transformers_exactly(texts_and_referenc
     weights = load_file(str(path / "model.safetensors"))
     graph = onnx_graph.build_int8_encoder(weights, config, [], quantized.max_seq_length(path), int8=False)
     encoder = quantized.Int8Encoder(path)
-    encoder.session = ort.InferenceSession(graph, providers=["CPUExecutionProvider"])
+    encoder.sessions = [ort.InferenceSession(graph, providers=["CPUExecutionProvider"])]
     ours = encoder.encode(texts[100:180], batch_size=16)
     np.testing.assert_allclose(ours, reference[100:180], atol=2e-5)
 
@@ -204,6 +204,14 @@ def test_vectors_do_not_depend_on_batch_order_or_threads(default_embedder, texts
     np.testing.assert_allclose(encoder.encode([texts[i] for i in order], batch_size=16), base[order], atol=1e-6)
     one_thread = QuantizedEmbedder(threads=1)
     np.testing.assert_allclose(one_thread.embed(texts), base, atol=1e-6)
+    assert len(one_thread.encoder.sessions) == 1
+    # Threads are single-threaded sessions side by side, each taking the next batch: the vectors
+    # are the same whichever session ran a batch.
+    three = QuantizedEmbedder(threads=3, cache_size=0)
+    np.testing.assert_allclose(three.embed(texts), base, atol=1e-6)
+    np.testing.assert_allclose(three.encoder.encode(texts, batch_size=2), base, atol=1e-6)
+    assert len(three.encoder.sessions) == 3
+    assert len(encoder.sessions) == min(quantized.physical_cores(), 8)
     # Per-token scales: a document next to a 256-token article gets the vector it gets alone.
     alone = encoder.encode([texts[-1]], batch_size=1)
     np.testing.assert_allclose(encoder.encode([texts[0], texts[-1]], batch_size=2)[1], alone[0], atol=1e-6)

@@ -83,9 +83,18 @@ def test_hnsw_is_repeatable_and_thread_independent(newsgroups):
     with ThreadPoolExecutor(4) as pool:
         parallel = list(pool.map(lambda part: a.search(part, 10), np.array_split(queries, 4)))
     np.testing.assert_array_equal(serial[0], np.vstack([p[0] for p in parallel]))
-    # Copies and pickles rebuild the same index on first use.
+    # Copies and pickles of a built index carry it (a Dask worker gets the sample's index this
+    # way, without building it again); one not built yet builds the same index on first use.
     for clone in (copy.deepcopy(a), pickle.loads(pickle.dumps(a))):
-        np.testing.assert_array_equal(clone.search(queries, 10)[0], serial[0])
+        assert clone._ann is not None
+        found = clone.search(queries, 10)
+        np.testing.assert_array_equal(found[0], serial[0])
+        np.testing.assert_array_equal(found[1], serial[1])
+        np.testing.assert_array_equal(clone.graph(15)[0], ga[0])
+    fresh = NeighborIndex(X, exact_limit=0)
+    unbuilt = pickle.loads(pickle.dumps(fresh))
+    assert unbuilt._ann is None
+    np.testing.assert_array_equal(unbuilt.search(queries, 10)[0], serial[0])
 
 
 def test_one_row_normalisation_helper():

@@ -240,17 +240,13 @@ def _fit(
     return _output(run, model, [parts[i] for i in kept], starts[kept], id_column, topics_out)
 
 
-def _all_rows(part: P.Part) -> tuple[list[str], np.ndarray]:
-    return part.texts, part.embeddings
-
-
 def _fit_whole(run: Run, model: TopicModel, prepared: list[Any]) -> None:
     """Up to ``fit_sample_size`` documents: a plain fit of all of them, here (nothing is sampled)."""
-    from dask import delayed
 
-    gathered = run.compute([delayed(_all_rows, pure=True)(p) for p in prepared])
-    texts = [t for part_texts, _ in gathered for t in part_texts]
-    emb = np.concatenate([e for _, e in gathered]).astype(np.float32)
+    # Whole Parts travel as one pickle each (a bare list of texts would go string by string).
+    gathered = run.compute(prepared)
+    texts = [t for part in gathered for t in part.texts]
+    emb = np.concatenate([part.embeddings for part in gathered]).astype(np.float32)
     model.fit(texts, embeddings=emb)
 
 
@@ -291,7 +287,7 @@ def _fit_sample(
     with stage("gathering the sample", verbose=verbose):
         picked = [(i, rows[where == i] - starts[i]) for i in range(len(prepared)) if (where == i).any()]
         sample = run.compute([delayed(P.take, pure=True)(prepared[i], local_rows) for i, local_rows in picked])
-    vectors = index_vectors(np.concatenate([e for _, e in sample]))
+    vectors = index_vectors(np.concatenate(sample))
     held: dict[str, Any] = {}
 
     def count() -> tuple[Any, np.ndarray]:
@@ -337,21 +333,21 @@ def _fit_sample(
 
 
 def _fingerprint(run: Run, prepared: list[Any]) -> str:
-    """``vectorize.text_fingerprint`` of all texts, streamed here one partition at a time."""
+    """``vectorize.text_fingerprint`` of all texts: each worker encodes its partitions' texts
+    (``fingerprint_bytes``, one bytes object per partition), hashed here in order."""
     from dask import delayed
 
-    from ..vectorize import text_fingerprint
+    from ..vectorize.counts import fingerprint_of_blocks
 
-    futures = run.client.compute([delayed(P.texts_of, pure=True)(p) for p in prepared])
+    futures = run.client.compute([delayed(P.fingerprint_part, pure=True)(p) for p in prepared])
     run.held.extend(futures)
 
-    def texts() -> Iterator[str]:
+    def blocks() -> Iterator[bytes]:
         for future in futures:
-            yield from future.result()
+            yield future.result()
             future.release()
 
-    # text_fingerprint reads its argument once, in order: a stream is enough.
-    return text_fingerprint(cast(Sequence[str], texts()))
+    return fingerprint_of_blocks(blocks())
 
 
 def probabilities(state: Any) -> np.ndarray:

@@ -234,13 +234,18 @@ def vectors(part: Part) -> np.ndarray:
     return index_vectors(part.embeddings)
 
 
-def take(part: Part, local_rows: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """Texts and float16 embeddings of some rows of a partition (the sample's)."""
-    return [part.texts[i] for i in local_rows], part.embeddings[local_rows]
+def take(part: Part, local_rows: np.ndarray) -> np.ndarray:
+    """The float16 embeddings of some rows of a partition (the sample's)."""
+    return part.embeddings[local_rows]
 
 
-def texts_of(part: Part) -> list[str]:
-    return part.texts
+def fingerprint_part(part: Part) -> bytes:
+    """The partition's share of the texts' fingerprint (``vectorize.counts.fingerprint_bytes``):
+    one bytes object travels to the driver, where a list of strings would go string by string
+    (Dask serialises a list item by item: 17 s against 0.2 s for 300,000 summaries)."""
+    from ..vectorize.counts import fingerprint_bytes
+
+    return fingerprint_bytes(part.texts)
 
 
 def count_part(part: Part, vectorizer: Any) -> LocalCounts:

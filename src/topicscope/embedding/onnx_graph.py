@@ -216,35 +216,6 @@ def _linear(
     return out
 
 
-def _linear_blocked(b: _Builder, x: str, weight: np.ndarray, block: int) -> str:
-    """x (rows, in) @ W (in, out) for GELU outputs x, one int8 scale per token and per ``block``
-    input channels; no bias."""
-    k, n = weight.shape
-    nb = k // block
-    xq, scale = _quantise_rows(b, b.op("Reshape", [x, b.const([-1, block], np.int64)]), None, after_gelu=True)
-    xq3 = b.op("Transpose", [b.op("Reshape", [xq, b.const([-1, nb, block], np.int64)])], perm=[1, 0, 2])
-    wq, wscale = _quantise_weight(weight)
-    inputs = [
-        xq3,
-        b.const(wq.reshape(nb, block, n), np.int8, "w"),
-        b.const(1.0),
-        b.const(wscale, stem="ws"),
-        b.const(128, np.uint8),
-    ]
-    y = b.op("MatMulIntegerToFloat", inputs, domain="com.microsoft")  # (nb, rows, out)
-    s3 = b.op(
-        "Unsqueeze",
-        [
-            b.op("Transpose", [b.op("Reshape", [scale, b.const([-1, nb], np.int64)])], perm=[1, 0]),
-            b.const([2], np.int64),
-        ],
-    )
-    return str(b.op("ReduceSum", [b.op("Mul", [y, s3]), b.const([0], np.int64)], keepdims=0))
-
-
-_DOWN_BLOCK = int(__import__("os").environ.get("DOWN_BLOCK", "0"))
-
-
 def _add_norm(b: _Builder, x: str, bias: np.ndarray, skip: str, gamma: np.ndarray, beta: np.ndarray, eps: float) -> str:
     """LayerNorm(x + bias + skip). (Two Adds and ONNX's LayerNormalization run faster here than ONNX
     Runtime's fused SkipLayerNormalization.)"""
@@ -332,10 +303,7 @@ def build_int8_encoder(
         up_w = w[f"{p}intermediate.dense.weight"].T
         (up,) = _linear(b, h, [up_w], _smoothing(maxima[("up", layer)], up_w) if int8 else None)
         g = b.op("BiasGelu", [up, b.const(w[f"{p}intermediate.dense.bias"])], domain="com.microsoft")
-        if int8 and _DOWN_BLOCK:
-            down = _linear_blocked(b, g, w[f"{p}output.dense.weight"].T, _DOWN_BLOCK)
-        else:
-            (down,) = _linear(b, g, [w[f"{p}output.dense.weight"].T], after_gelu=True)
+        (down,) = _linear(b, g, [w[f"{p}output.dense.weight"].T], after_gelu=True)
         norm = f"{p}output.LayerNorm."
         h = _add_norm(b, down, w[f"{p}output.dense.bias"], h, w[norm + "weight"], w[norm + "bias"], eps)
 

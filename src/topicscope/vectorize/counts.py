@@ -11,7 +11,8 @@ the documents counted once over the fitted vocabulary.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -45,14 +46,30 @@ def document_frequency(doc_term: sp.spmatrix) -> np.ndarray:
     return np.bincount(csr.indices[csr.data > 0], minlength=csr.shape[1]).astype(np.int64)
 
 
-def text_fingerprint(documents: Sequence[str]) -> str:
-    """A digest of the documents' text and order (each text's length is hashed with it)."""
-    digest = hashlib.blake2b(digest_size=16)
+def fingerprint_bytes(documents: Iterable[str]) -> bytes:
+    """What ``text_fingerprint`` hashes for ``documents``, in order: each text's UTF-8 length (8
+    bytes, little-endian), then the text. Computed where the texts are (a Dask worker sends one
+    bytes object, not a list of strings, which Dask serialises string by string)."""
+    pieces = []
     for text in documents:
         data = text.encode("utf-8", "surrogatepass")
-        digest.update(len(data).to_bytes(8, "little"))
-        digest.update(data)
+        pieces.append(len(data).to_bytes(8, "little"))
+        pieces.append(data)
+    return b"".join(pieces)
+
+
+def fingerprint_of_blocks(blocks: Iterable[bytes]) -> str:
+    """The fingerprint of documents given as consecutive ``fingerprint_bytes`` blocks."""
+    digest = hashlib.blake2b(digest_size=16)
+    for block in blocks:
+        digest.update(block)
     return digest.hexdigest()
+
+
+def text_fingerprint(documents: Sequence[str]) -> str:
+    """A digest of the documents' text and order (each text's length is hashed with it)."""
+    texts = iter(documents)
+    return fingerprint_of_blocks(iter(lambda: fingerprint_bytes(itertools.islice(texts, 4096)), b""))
 
 
 def count_documents(
