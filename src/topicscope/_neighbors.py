@@ -156,6 +156,7 @@ class NeighborIndex:
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self.exact_limit = exact_limit
         self._ann: Any = None
+        self._ann_buffer: bytes | None = None  # what a restored index views
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -178,8 +179,10 @@ class NeighborIndex:
         if state.get("ann") is not None:
             from usearch.index import Index
 
-            # The serialisation keeps the search expansion (the tests check the same answers).
-            self._ann = Index.restore(state["ann"])
+            # A view over the received bytes (no second copy of the graph); the serialisation keeps
+            # the search expansion (the tests check the same answers).
+            self._ann_buffer = state["ann"]
+            self._ann = Index.restore(self._ann_buffer, view=True)
 
     def _index(self) -> Any:
         with self._lock:
