@@ -76,9 +76,11 @@ class EmbedderPlugin(WorkerPlugin):
         self._lock = threading.Lock()
         # distributed keeps the count on the worker's state (worker.nthreads is None there).
         nthreads = getattr(getattr(worker, "state", None), "nthreads", None) or getattr(worker, "nthreads", None)
-        # Never more than ONNX Runtime's own default (one per core), which a worker of many threads
-        # would otherwise exceed.
-        cores = os.cpu_count() or 1
+        # Never more than the embedder's own default (one per physical core), which a worker of many
+        # threads would otherwise exceed.
+        from ..embedding.quantized import physical_cores
+
+        cores = physical_cores()
         self.worker_threads = min(int(nthreads), cores) if isinstance(nthreads, int) and nthreads > 0 else None
 
     def teardown(self, worker: Any) -> None:
